@@ -1,0 +1,65 @@
+"""The Bus protocol every room publishes and subscribes through."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from penworks.core import Command, DeadLetter, Observation
+
+Message = Observation | DeadLetter | Command | dict[str, Any]
+"""What travels on the bus; dicts are app and system events."""
+
+
+class Overflow(StrEnum):
+    """What a full subscription queue does to its publisher."""
+
+    BLOCK = "block"  # the publisher waits: nothing lost, backpressure (history, rules)
+    DROP_OLDEST = "drop_oldest"  # the oldest message is dropped and counted (live views)
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionStats:
+    name: str
+    pattern: str
+    delivered: int
+    dropped: int
+    blocked: int  # how often a publisher had to wait for this subscriber
+    depth: int
+    maxsize: int
+
+
+class Subscription(Protocol):
+    """An open subscription: iterate it for messages, or take them in batches."""
+
+    name: str
+    pattern: str
+
+    def __aiter__(self) -> AsyncIterator[tuple[str, Message]]: ...
+
+    async def batch(self, max_items: int) -> list[tuple[str, Message]]:
+        """Wait for at least one message, then take up to max_items that are ready."""
+        ...
+
+    def stats(self) -> SubscriptionStats: ...
+
+    async def close(self) -> None: ...
+
+
+class Bus(Protocol):
+    async def publish(self, subject: str, message: Message) -> None: ...
+
+    def subscribe(
+        self,
+        pattern: str,
+        *,
+        name: str,
+        maxsize: int = 10_000,
+        overflow: Overflow = Overflow.BLOCK,
+    ) -> Subscription: ...
+
+    def stats(self) -> list[SubscriptionStats]: ...
+
+    async def close(self) -> None: ...

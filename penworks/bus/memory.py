@@ -1,0 +1,153 @@
+"""MemoryBus: the in-process bus of the embedded configuration.
+
+Messages are passed as objects (no encoding). Each subscription has a bounded queue; when
+it is full the publisher either waits (BLOCK) or the oldest message is dropped (DROP_OLDEST),
+and either is counted, so a slow subscriber is visible in ``stats()``, never silent loss.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from penworks.bus.base import Message, Overflow, SubscriptionStats
+from penworks.bus.subjects import matches, validate_pattern
+from penworks.core import BusError
+
+_CLOSED = object()
+_ROUTE_CACHE_LIMIT = 200_000
+
+
+class MemorySubscription:
+    def __init__(
+        self, bus: MemoryBus, pattern: str, name: str, maxsize: int, overflow: Overflow
+    ) -> None:
+        self.name = name
+        self.pattern = pattern
+        self.overflow = overflow
+        self._bus = bus
+        self._queue: asyncio.Queue[tuple[str, Message] | object] = asyncio.Queue(maxsize)
+        self._maxsize = maxsize
+        self._closed = False
+        self.delivered = 0
+        self.dropped = 0
+        self.blocked = 0
+
+    async def _deliver(self, item: tuple[str, Message]) -> None:
+        if self._closed:
+            return
+        try:
+            self._queue.put_nowait(item)
+        except asyncio.QueueFull:
+            if self.overflow is Overflow.DROP_OLDEST:
+                self._queue.get_nowait()
+                self.dropped += 1
+                self._queue.put_nowait(item)
+            else:
+                self.blocked += 1
+                await self._queue.put(item)
+        self.delivered += 1
+
+    async def __aiter__(self) -> AsyncIterator[tuple[str, Message]]:
+        while True:
+            item = await self._queue.get()
+            if item is _CLOSED:
+                return
+            yield item  # type: ignore[misc]
+
+    async def batch(self, max_items: int) -> list[tuple[str, Message]]:
+        first = await self._queue.get()
+        if first is _CLOSED:
+            self._queue.put_nowait(_CLOSED)  # keep later callers from waiting forever
+            return []
+        items: list[tuple[str, Message]] = [first]  # type: ignore[list-item]
+        while len(items) < max_items:
+            try:
+                item = self._queue.get_nowait()
+            except asyncio.QueueEmpty:
+                break
+            if item is _CLOSED:
+                self._queue.put_nowait(_CLOSED)
+                break
+            items.append(item)  # type: ignore[arg-type]
+        return items
+
+    def stats(self) -> SubscriptionStats:
+        return SubscriptionStats(
+            name=self.name,
+            pattern=self.pattern,
+            delivered=self.delivered,
+            dropped=self.dropped,
+            blocked=self.blocked,
+            depth=self._queue.qsize(),
+            maxsize=self._maxsize,
+        )
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._bus._remove(self)
+        # Make room for the end marker even if the queue is full: a closed reader is done.
+        while self._queue.full():
+            self._queue.get_nowait()
+        self._queue.put_nowait(_CLOSED)
+
+
+class MemoryBus:
+    """In-process Bus with NATS-style subjects."""
+
+    def __init__(self) -> None:
+        self._subs: list[MemorySubscription] = []
+        self._routes: dict[str, tuple[MemorySubscription, ...]] = {}
+        self._closed = False
+        self.published = 0
+
+    async def publish(self, subject: str, message: Message) -> None:
+        if self._closed:
+            raise BusError("publish on a closed bus")
+        targets = self._routes.get(subject)
+        if targets is None:
+            targets = self._route(subject)
+        self.published += 1
+        item = (subject, message)
+        for sub in targets:
+            await sub._deliver(item)
+
+    def _route(self, subject: str) -> tuple[MemorySubscription, ...]:
+        if "*" in subject or ">" in subject:
+            raise BusError(f"cannot publish to a wildcard subject {subject!r}")
+        targets = tuple(s for s in self._subs if matches(s.pattern, subject))
+        if len(self._routes) >= _ROUTE_CACHE_LIMIT:
+            self._routes.clear()
+        self._routes[subject] = targets
+        return targets
+
+    def subscribe(
+        self,
+        pattern: str,
+        *,
+        name: str,
+        maxsize: int = 10_000,
+        overflow: Overflow = Overflow.BLOCK,
+    ) -> MemorySubscription:
+        validate_pattern(pattern)
+        if maxsize < 1:
+            raise ValueError("maxsize must be at least 1")
+        sub = MemorySubscription(self, pattern, name, maxsize, overflow)
+        self._subs.append(sub)
+        self._routes.clear()
+        return sub
+
+    def _remove(self, sub: MemorySubscription) -> None:
+        if sub in self._subs:
+            self._subs.remove(sub)
+            self._routes.clear()
+
+    def stats(self) -> list[SubscriptionStats]:
+        return [s.stats() for s in self._subs]
+
+    async def close(self) -> None:
+        self._closed = True
+        for sub in list(self._subs):
+            await sub.close()

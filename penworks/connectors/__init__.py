@@ -1,0 +1,10 @@
+"""Protocol connectors: client side only, one module per protocol."""
+
+from penworks.connectors.base import (
+    Connector,
+    DeviceHealth,
+    DeviceState,
+    DiscoveredPoint,
+)
+
+__all__ = ["Connector", "DeviceHealth", "DeviceState", "DiscoveredPoint"]

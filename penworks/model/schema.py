@@ -1,0 +1,171 @@
+"""The site file's schema: site > buildings > floors > spaces > equipment > points.
+
+Every model forbids unknown keys so a typo fails at load time with its place in the file.
+Ids are local (lower snake case); the full id of anything is the dotted path of local ids
+from its building down, e.g. ``b15.f3.r301.zone_air_temp``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from penworks.core import PointKind
+
+LOCAL_ID = r"^[a-z][a-z0-9_]*$"
+FULL_ID = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
+BRICK_CLASS = r"^[A-Z][A-Za-z0-9_]*$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Limits(Strict):
+    """Engineering limits of a point: values outside are refused as commands, flagged as readings."""
+
+    min: float | None = Field(None, description="Lowest valid value")
+    max: float | None = Field(None, description="Highest valid value")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Limits:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min} is above max {self.max}")
+        return self
+
+
+class MqttBinding(Strict):
+    """Where an MQTT device publishes the point, and where commands to it go."""
+
+    connector: Literal["mqtt"] = Field(description="Connector that owns the point")
+    topic: str = Field(min_length=1, description="Topic the device publishes on (no wildcards)")
+    path: str = Field(
+        "$", description="JSON path into the payload: $ (whole payload), $.a.b or $.a[0].b"
+    )
+    scale: float = Field(1.0, description="value = raw * scale + offset (numbers only)")
+    offset: float = Field(0.0, description="value = raw * scale + offset (numbers only)")
+    unit: str | None = Field(None, description="Unit the device sends in, if not the point's")
+    command_topic: str | None = Field(
+        None, description="Topic to publish commands on; None means not commandable over MQTT"
+    )
+    command_key: str = Field(
+        "value", description="Key of the command JSON object that carries the value"
+    )
+    ts_path: str | None = Field(
+        None,
+        description="JSON path of the device's timestamp (ISO 8601 or epoch seconds); "
+        "None stamps the time of receipt",
+    )
+
+    @field_validator("topic", "command_topic")
+    @classmethod
+    def _no_wildcards(cls, v: str | None) -> str | None:
+        if v is not None and ("+" in v or "#" in v):
+            raise ValueError("a point's topic must not contain MQTT wildcards (+ or #)")
+        return v
+
+
+# Later connectors (modbus, bacnet, opcua) join this union, discriminated on `connector`.
+Binding = Annotated[MqttBinding, Field(discriminator="connector")]
+
+
+class PointDef(Strict):
+    """A point: one value of the building that can be read (and maybe written)."""
+
+    id: str = Field(pattern=LOCAL_ID, description="Local id, unique within its holder")
+    name: str | None = Field(None, description="Human name")
+    brick: str = Field(pattern=BRICK_CLASS, description="Brick class, e.g. Zone_Air_Temperature_Sensor")
+    kind: PointKind = Field(PointKind.NUMBER, description="number, bool or text")
+    unit: str | None = Field(None, description="Unit symbol, e.g. degC, %, ppm, kW, kWh")
+    writable: bool = Field(False, description="Whether commands may be written to it")
+    limits: Limits | None = Field(None, description="Engineering limits")
+    binding: Binding | None = Field(None, description="How a connector reaches it")
+
+
+class EquipmentDef(Strict):
+    """A piece of equipment, with its points, its parts and what it feeds."""
+
+    id: str = Field(pattern=LOCAL_ID)
+    name: str | None = None
+    brick: str = Field(pattern=BRICK_CLASS, description="Brick class, e.g. VAV, AHU, Electrical_Meter")
+    feeds: list[str] = Field(
+        default_factory=list, description="Full ids of equipment or spaces this one feeds"
+    )
+    points: list[PointDef] = Field(default_factory=list)
+    parts: list[EquipmentDef] = Field(default_factory=list, description="Sub-equipment (hasPart)")
+    template: str | None = Field(None, description="Template whose points/parts are added")
+    vars: dict[str, str] = Field(default_factory=dict, description="Template variables")
+
+
+class SpaceDef(Strict):
+    """A room, zone or other space on a floor."""
+
+    id: str = Field(pattern=LOCAL_ID)
+    name: str | None = None
+    brick: str = Field("Space", pattern=BRICK_CLASS, description="Brick class, e.g. Office, Conference_Room")
+    area_m2: float | None = Field(None, gt=0)
+    polygon: list[tuple[float, float]] | None = Field(
+        None, description="Floor-plan outline in metres, floor coordinates"
+    )
+    tenant: str | None = Field(None, description="Tenant id that occupies the space")
+    points: list[PointDef] = Field(default_factory=list)
+    equipment: list[EquipmentDef] = Field(default_factory=list, description="Located here")
+    template: str | None = None
+    vars: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("polygon")
+    @classmethod
+    def _polygon(cls, v: list[tuple[float, float]] | None) -> list[tuple[float, float]] | None:
+        if v is not None and len(v) < 3:
+            raise ValueError("a polygon needs at least 3 corners")
+        return v
+
+
+class FloorDef(Strict):
+    id: str = Field(pattern=LOCAL_ID)
+    name: str | None = None
+    brick: str = Field("Floor", pattern=BRICK_CLASS, description="Floor, Basement, Roof, ...")
+    level: int = Field(description="0 ground, negative below ground")
+    spaces: list[SpaceDef] = Field(default_factory=list)
+    equipment: list[EquipmentDef] = Field(default_factory=list)
+    points: list[PointDef] = Field(default_factory=list)
+
+
+class BuildingDef(Strict):
+    id: str = Field(pattern=LOCAL_ID)
+    name: str | None = None
+    brick: str = Field("Building", pattern=BRICK_CLASS)
+    area_m2: float | None = Field(None, gt=0)
+    floors: list[FloorDef] = Field(default_factory=list)
+    equipment: list[EquipmentDef] = Field(default_factory=list)
+    points: list[PointDef] = Field(default_factory=list)
+
+
+class TenantDef(Strict):
+    id: str = Field(pattern=LOCAL_ID)
+    name: str
+
+
+class TemplateDef(Strict):
+    """Reusable points and parts, stamped into an equipment or space by `template:`.
+
+    Strings in a template may use {id} (full id of the holder), {topic} (that id with '/' for
+    '.') and {local} (its local id), plus any key of the holder's `vars`.
+    """
+
+    points: list[PointDef] = Field(default_factory=list)
+    parts: list[EquipmentDef] = Field(default_factory=list)
+    equipment: list[EquipmentDef] = Field(default_factory=list, description="For spaces only")
+
+
+class SiteDef(Strict):
+    """The whole site file."""
+
+    id: str = Field(pattern=LOCAL_ID)
+    name: str
+    timezone: str = Field("UTC", description="IANA time zone of the site")
+    brick_version: str = Field("1.4", description="Brick version used for classes: 1.1 .. 1.5")
+    tenants: list[TenantDef] = Field(default_factory=list)
+    templates: dict[str, TemplateDef] = Field(default_factory=dict)
+    buildings: list[BuildingDef] = Field(min_length=1)

@@ -1,0 +1,5 @@
+"""History storage: the History protocol and its backends (SQLite by default)."""
+
+from penworks.store.base import Aggregate, DeadLetterCount, History
+
+__all__ = ["Aggregate", "DeadLetterCount", "History"]
