@@ -14,11 +14,17 @@ from penworks.bus.base import Message, Overflow, SubscriptionStats
 from penworks.bus.subjects import matches, validate_pattern
 from penworks.core import BusError
 
-_CLOSED = object()
+_CLOSED = object()  # end marker put behind the last queued message
 _ROUTE_CACHE_LIMIT = 200_000
 
 
 class MemorySubscription:
+    """A bounded subscription queue.
+
+    The asyncio queue itself is unbounded and the bound is enforced here, so that the end
+    marker of close() always fits behind the messages still queued: closing never drops them.
+    """
+
     def __init__(
         self, bus: MemoryBus, pattern: str, name: str, maxsize: int, overflow: Overflow
     ) -> None:
@@ -26,72 +32,82 @@ class MemorySubscription:
         self.pattern = pattern
         self.overflow = overflow
         self._bus = bus
-        self._queue: asyncio.Queue[tuple[str, Message] | object] = asyncio.Queue(maxsize)
+        self._queue: asyncio.Queue[tuple[str, Message] | object] = asyncio.Queue()
         self._maxsize = maxsize
+        self._space = asyncio.Event()
         self._closed = False
         self.delivered = 0
         self.dropped = 0
         self.blocked = 0
 
     async def _deliver(self, item: tuple[str, Message]) -> None:
-        if self._closed:
-            return
-        try:
-            self._queue.put_nowait(item)
-        except asyncio.QueueFull:
+        if self._queue.qsize() >= self._maxsize and not self._closed:
             if self.overflow is Overflow.DROP_OLDEST:
                 self._queue.get_nowait()
                 self.dropped += 1
-                self._queue.put_nowait(item)
             else:
                 self.blocked += 1
-                await self._queue.put(item)
+                while self._queue.qsize() >= self._maxsize and not self._closed:
+                    self._space.clear()
+                    await self._space.wait()
+        if self._closed:
+            return
+        self._queue.put_nowait(item)
         self.delivered += 1
+
+    async def _get(self) -> tuple[str, Message] | object:
+        item = await self._queue.get()
+        self._space.set()
+        return item
 
     async def __aiter__(self) -> AsyncIterator[tuple[str, Message]]:
         while True:
-            item = await self._queue.get()
+            item = await self._get()
             if item is _CLOSED:
+                self._queue.put_nowait(_CLOSED)  # later readers end too
                 return
             yield item  # type: ignore[misc]
 
     async def batch(self, max_items: int) -> list[tuple[str, Message]]:
-        first = await self._queue.get()
+        first = await self._get()
         if first is _CLOSED:
-            self._queue.put_nowait(_CLOSED)  # keep later callers from waiting forever
+            self._queue.put_nowait(_CLOSED)
             return []
         items: list[tuple[str, Message]] = [first]  # type: ignore[list-item]
-        while len(items) < max_items:
-            try:
-                item = self._queue.get_nowait()
-            except asyncio.QueueEmpty:
-                break
+        queue = self._queue
+        while len(items) < max_items and not queue.empty():
+            item = queue.get_nowait()
             if item is _CLOSED:
-                self._queue.put_nowait(_CLOSED)
+                queue.put_nowait(_CLOSED)
                 break
             items.append(item)  # type: ignore[arg-type]
+        self._space.set()
         return items
 
     def stats(self) -> SubscriptionStats:
+        depth = self._queue.qsize() - (1 if self._closed else 0)
         return SubscriptionStats(
             name=self.name,
             pattern=self.pattern,
             delivered=self.delivered,
             dropped=self.dropped,
             blocked=self.blocked,
-            depth=self._queue.qsize(),
+            depth=max(0, depth),
             maxsize=self._maxsize,
         )
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     async def close(self) -> None:
+        """Stop receiving; messages already queued are still read before the end."""
         if self._closed:
             return
         self._closed = True
         self._bus._remove(self)
-        # Make room for the end marker even if the queue is full: a closed reader is done.
-        while self._queue.full():
-            self._queue.get_nowait()
         self._queue.put_nowait(_CLOSED)
+        self._space.set()  # release publishers waiting for room
 
 
 class MemoryBus:

@@ -1,4 +1,4 @@
-"""All time in Penworks comes from a Clock: real for production, simulated for the twin and tests."""
+"""All time in Penworks comes from a Clock: real in production, simulated for the twin and tests."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ class PenworksError(Exception):
 
 
 class ConfigError(PenworksError):
-    """A configuration or site file is invalid; the message names the file, the place and the fix."""
+    """A config or site file is invalid; the message names the file, the place and the fix."""
 
 
 class ModelError(PenworksError):
@@ -40,6 +40,14 @@ class BusError(PenworksError):
 
 class StoreError(PenworksError):
     """The history store failed or was used wrongly."""
+
+
+class InvalidObservation(StoreError):
+    """One observation of a batch cannot be stored; nothing of the batch was written."""
+
+    def __init__(self, message: str, index: int) -> None:
+        super().__init__(message)
+        self.index = index
 
 
 class ConnectorError(PenworksError):

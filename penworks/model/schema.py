@@ -23,7 +23,10 @@ class Strict(BaseModel):
 
 
 class Limits(Strict):
-    """Engineering limits of a point: values outside are refused as commands, flagged as readings."""
+    """Engineering limits of a point.
+
+    Values outside are refused as commands and flagged as readings.
+    """
 
     min: float | None = Field(None, description="Lowest valid value")
     max: float | None = Field(None, description="Highest valid value")
@@ -75,7 +78,9 @@ class PointDef(Strict):
 
     id: str = Field(pattern=LOCAL_ID, description="Local id, unique within its holder")
     name: str | None = Field(None, description="Human name")
-    brick: str = Field(pattern=BRICK_CLASS, description="Brick class, e.g. Zone_Air_Temperature_Sensor")
+    brick: str = Field(
+        pattern=BRICK_CLASS, description="Brick class, e.g. Zone_Air_Temperature_Sensor"
+    )
     kind: PointKind = Field(PointKind.NUMBER, description="number, bool or text")
     unit: str | None = Field(None, description="Unit symbol, e.g. degC, %, ppm, kW, kWh")
     writable: bool = Field(False, description="Whether commands may be written to it")
@@ -88,7 +93,9 @@ class EquipmentDef(Strict):
 
     id: str = Field(pattern=LOCAL_ID)
     name: str | None = None
-    brick: str = Field(pattern=BRICK_CLASS, description="Brick class, e.g. VAV, AHU, Electrical_Meter")
+    brick: str = Field(
+        pattern=BRICK_CLASS, description="Brick class, e.g. VAV, AHU, Electrical_Meter"
+    )
     feeds: list[str] = Field(
         default_factory=list, description="Full ids of equipment or spaces this one feeds"
     )
@@ -103,7 +110,9 @@ class SpaceDef(Strict):
 
     id: str = Field(pattern=LOCAL_ID)
     name: str | None = None
-    brick: str = Field("Space", pattern=BRICK_CLASS, description="Brick class, e.g. Office, Conference_Room")
+    brick: str = Field(
+        "Space", pattern=BRICK_CLASS, description="Brick class, e.g. Office, Conference_Room"
+    )
     area_m2: float | None = Field(None, gt=0)
     polygon: list[tuple[float, float]] | None = Field(
         None, description="Floor-plan outline in metres, floor coordinates"
@@ -151,7 +160,8 @@ class TemplateDef(Strict):
     """Reusable points and parts, stamped into an equipment or space by `template:`.
 
     Strings in a template may use {id} (full id of the holder), {topic} (that id with '/' for
-    '.') and {local} (its local id), plus any key of the holder's `vars`.
+    '.'), {local} (its local id) and {name} (its name, else its local id), plus any key of the
+    holder's `vars`; {{ and }} are literal braces.
     """
 
     points: list[PointDef] = Field(default_factory=list)

@@ -1,5 +1,6 @@
 """History storage: the History protocol and its backends (SQLite by default)."""
 
 from penworks.store.base import Aggregate, DeadLetterCount, History
+from penworks.store.sqlite import SqliteHistory
 
-__all__ = ["Aggregate", "DeadLetterCount", "History"]
+__all__ = ["Aggregate", "DeadLetterCount", "History", "SqliteHistory"]

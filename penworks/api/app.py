@@ -1,0 +1,65 @@
+"""create_app: the FastAPI application, with its dependencies passed in explicitly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+import penworks
+from penworks.api.context import ApiContext
+from penworks.api.problems import CrashToProblem, exception_handlers
+from penworks.api.protocols import ModelView, StatusSource
+from penworks.api.responses import problem_openapi
+from penworks.api.routes import deadletters, docs, health, latest, points, site, web
+from penworks.core import Clock, RealClock
+from penworks.store import History
+
+DESCRIPTION = """\
+The Penworks HTTP API: the building model, its points, their latest values and history,
+the dead letters of input that could not be used, and the platform's health.
+
+Point ids are dotted paths such as `b15.f3.r301.zone_air_temp`. Times are ISO 8601 and
+must carry a UTC offset (or `Z`). Every error is an RFC 9457 problem
+(`application/problem+json`) with `type`, `title`, `status`, `detail` and `instance`.
+"""
+
+TAGS: list[dict[str, Any]] = [
+    {"name": "health", "description": "Is the platform up"},
+    {"name": "model", "description": "The building model"},
+    {"name": "points", "description": "Points, latest values and history"},
+    {"name": "dead letters", "description": "Input that could not become observations"},
+]
+
+
+def create_app(
+    *,
+    model: ModelView,
+    history: History,
+    status: StatusSource | None = None,
+    title: str = "Penworks",
+    clock: Clock | None = None,
+) -> FastAPI:
+    """Build the API over a model and a history store; `status` feeds /api/health.
+
+    The caller owns the history store: it opens it before serving and closes it after.
+    `clock` decides what "now" is for default history windows (real time by default).
+    """
+    app = FastAPI(
+        title=title,
+        version=penworks.__version__,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        exception_handlers=exception_handlers(),
+        docs_url=None,  # served by routes.docs from local assets, not a CDN
+        redoc_url=None,
+    )
+    app.state.penworks = ApiContext(
+        model=model, history=history, status=status, clock=clock or RealClock()
+    )
+    app.add_middleware(CrashToProblem)
+    for module in (health, site, points, latest, deadletters, web, docs):
+        app.include_router(module.router)
+    docs.mount_assets(app)
+    app.openapi = lambda: problem_openapi(app)  # type: ignore[method-assign]
+    return app

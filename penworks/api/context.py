@@ -1,0 +1,36 @@
+"""What every route reaches through the app: the model, the history and the live status."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from penworks.api.protocols import ModelView, StatusSource
+from penworks.core import Clock
+from penworks.store import History
+
+
+@dataclass(frozen=True, slots=True)
+class ApiContext:
+    model: ModelView
+    history: History
+    status: StatusSource | None
+    clock: Clock
+    started: float = field(default_factory=time.monotonic)  # for uptime, immune to clock jumps
+
+    def uptime_s(self) -> float:
+        return time.monotonic() - self.started
+
+
+def api_context(request: Request) -> ApiContext:
+    """The context create_app stored on the app (a dependency for routes)."""
+    context = request.app.state.penworks
+    if not isinstance(context, ApiContext):
+        raise TypeError("app.state.penworks is not an ApiContext; build the app with create_app")
+    return context
+
+
+Context = Annotated[ApiContext, Depends(api_context)]

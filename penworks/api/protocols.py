@@ -1,0 +1,52 @@
+"""What the API needs from the rest of Penworks, as Protocols: it depends on no concrete class."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from penworks.core import Point
+from penworks.model.schema import SiteDef
+
+
+class ModelView(Protocol):
+    """The read side of the building model (penworks.model.SiteModel satisfies it)."""
+
+    @property
+    def definition(self) -> SiteDef:
+        """The validated site file the model was built from."""
+        ...
+
+    def point(self, point_id: str) -> Point:
+        """The point with this full id; UnknownPointError if there is none."""
+        ...
+
+    def points(self) -> list[Point]:
+        """Every point of the site, in model order."""
+        ...
+
+    def has_point(self, point_id: str) -> bool: ...
+
+    def entity(self, entity_id: str) -> object:
+        """Any entity by full id; UnknownEntityError if there is none."""
+        ...
+
+    def find_points(self, brick: str | None = None, within: str | None = None) -> list[Point]:
+        """Points of a Brick class (and its subclasses) located within an entity.
+
+        ModelError for an unknown Brick class, UnknownEntityError for an unknown `within`.
+        """
+        ...
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready tree of the site."""
+        ...
+
+
+class StatusSource(Protocol):
+    """Live health of the running platform: connectors, bus, ingest counters.
+
+    Each component that has a notion of being up reports it under a "state" key
+    ("online", "degraded" or "offline"); any "offline" makes the platform degraded.
+    """
+
+    async def status(self) -> dict[str, Any]: ...

@@ -1,0 +1,233 @@
+"""`penworks ...`: the demo, the platform, the twin alone, and the building model tools."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from penworks import __version__
+from penworks.broker import EmbeddedBroker
+from penworks.config import (
+    DEFAULT_SITE,
+    ApiConfig,
+    MqttConnectorConfig,
+    PlatformConfig,
+    load_platform_config,
+)
+from penworks.core import Clock, PenworksError, RealClock, SimClock
+from penworks.model import SiteModel
+from penworks.model.turtle import dump_site_yaml, export_turtle, import_turtle, stats
+from penworks.runtime import Platform
+from penworks.sim import Twin
+from penworks.sim.mqtt_devices import run_devices
+
+log = logging.getLogger("penworks")
+
+# The twin's device state topics: watched so data on a topic no point binds is kept as a
+# dead letter, while command and result topics stay out of the platform's input.
+DEMO_WATCH = ("b15/+/+/hvac", "b15/+/+/light", "b15/meter/+", "b15/roof/+/+")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("amqtt", "transitions", "uvicorn.error", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 2
+    try:
+        result: int = args.func(args)
+    except PenworksError as exc:
+        print(f"penworks: {exc}", file=sys.stderr)
+        return 1
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="penworks", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"penworks {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="run the Building 15 twin and the platform together")
+    demo.add_argument(
+        "--speed", type=float, default=1.0, help="simulated seconds per second (1..600)"
+    )
+    demo.add_argument("--duration", type=float, help="stop after this many wall-clock seconds")
+    demo.add_argument("--port", type=int, default=8015, help="API and dashboard port (0: any)")
+    demo.add_argument("--data", type=Path, default=Path("data/demo"), help="data directory")
+    demo.add_argument(
+        "--broker", help="use this MQTT broker (mqtt://HOST:PORT) instead of the embedded one"
+    )
+    demo.add_argument("--mqtt-port", type=int, default=0, help="embedded broker port (0: any)")
+    demo.add_argument("--seed", type=int, default=15, help="seed of the twin")
+    demo.add_argument(
+        "--start", type=_aware_datetime, help="simulated start (ISO 8601 with zone); default now"
+    )
+    demo.add_argument("--site", type=Path, default=DEFAULT_SITE, help="site model file")
+    demo.set_defaults(func=_demo)
+
+    run = commands.add_parser("run", help="run the platform against real devices")
+    run.add_argument("--config", type=Path, required=True, help="platform config file (YAML)")
+    run.set_defaults(func=_run)
+
+    sim = commands.add_parser("sim", help="run the Building 15 twin alone against an MQTT broker")
+    sim.add_argument("--broker", default="mqtt://127.0.0.1:1883", help="mqtt://HOST:PORT")
+    sim.add_argument(
+        "--speed", type=float, default=1.0, help="simulated seconds per second (1..600)"
+    )
+    sim.add_argument("--seed", type=int, default=15, help="seed of the twin")
+    sim.add_argument("--start", type=_aware_datetime, help="simulated start (ISO 8601 with zone)")
+    sim.add_argument("--duration", type=float, help="stop after this many wall-clock seconds")
+    sim.set_defaults(func=_sim)
+
+    model = commands.add_parser("model", help="building model tools (Brick export, import, stats)")
+    model_commands = model.add_subparsers(metavar="ACTION", required=True)
+    export = model_commands.add_parser("export", help="write the site as Brick Turtle")
+    export.add_argument("--site", type=Path, default=DEFAULT_SITE, help="site model file")
+    export.add_argument("--format", choices=["turtle"], default="turtle")
+    export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    export.set_defaults(func=_model_export)
+    imp = model_commands.add_parser("import", help="turn a Brick Turtle model into a site file")
+    imp.add_argument("file", type=Path, help="Brick model (.ttl)")
+    imp.add_argument("--out", type=Path, required=True, help="site file to write (YAML)")
+    imp.set_defaults(func=_model_import)
+    st = model_commands.add_parser("stats", help="count Brick classes and relations")
+    st.add_argument(
+        "file", type=Path, nargs="?", help="site YAML or Brick .ttl (default: the configured site)"
+    )
+    st.set_defaults(func=_model_stats)
+    return parser
+
+
+def _aware_datetime(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError("give a time zone, e.g. 2026-07-01T08:00+08:00")
+    return value
+
+
+def _clock(speed: float, start: datetime | None) -> Clock:
+    if not 1 <= speed <= 600:
+        raise PenworksError(f"--speed must be between 1 and 600, got {speed}")
+    if speed == 1 and start is None:
+        return RealClock()
+    return SimClock(start or datetime.now(UTC), speed)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    clock = _clock(args.speed, args.start)
+    model = SiteModel.load(args.site)
+    return asyncio.run(_run_demo(args, clock, model))
+
+
+async def _run_demo(args: argparse.Namespace, clock: Clock, model: SiteModel) -> int:
+    async with contextlib.AsyncExitStack() as stack:
+        url = args.broker
+        if url is None:
+            broker = await stack.enter_async_context(EmbeddedBroker(port=args.mqtt_port))
+            url = broker.url
+        config = PlatformConfig(
+            site=args.site,
+            data_dir=args.data.resolve(),
+            connectors=[MqttConnectorConfig(type="mqtt", url=url, watch=list(DEMO_WATCH))],
+            api=ApiConfig(port=args.port),
+        )
+        platform = Platform(config, clock, model)
+        twin = Twin(clock.now(), seed=args.seed)
+
+        def ready(api_url: str) -> None:
+            print(
+                f"Penworks demo: Building 15 live at {api_url}  (MQTT {url}, speed {args.speed:g}x)"
+            )
+            print("Press Ctrl-C to stop.", flush=True)
+
+        _stop_on_signals(platform.request_stop, args.duration)
+        twin_task = asyncio.create_task(run_devices(twin, clock, url), name="twin")
+        try:
+            await platform.run(on_ready=ready)
+        finally:
+            twin_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await twin_task
+    print("Penworks demo stopped; history is saved in", args.data)
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = load_platform_config(args.config)
+    model = SiteModel.load(config.site)
+    return asyncio.run(_run_platform(config, model))
+
+
+async def _run_platform(config: PlatformConfig, model: SiteModel) -> int:
+    platform = Platform(config, RealClock(), model)
+    _stop_on_signals(platform.request_stop, None)
+    await platform.run(on_ready=lambda url: print(f"Penworks platform at {url}", flush=True))
+    return 0
+
+
+def _sim(args: argparse.Namespace) -> int:
+    clock = _clock(args.speed, args.start)
+    return asyncio.run(_run_sim(args, clock))
+
+
+async def _run_sim(args: argparse.Namespace, clock: Clock) -> int:
+    stop = asyncio.Event()
+    _stop_on_signals(stop.set, args.duration)
+    twin = Twin(clock.now(), seed=args.seed)
+    task = asyncio.create_task(run_devices(twin, clock, args.broker), name="twin")
+    print(f"Building 15 twin publishing to {args.broker} at {args.speed:g}x", flush=True)
+    await stop.wait()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    return 0
+
+
+def _stop_on_signals(stop: Callable[[], None], duration: float | None) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop)
+    if duration is not None:
+        loop.call_later(duration, stop)
+
+
+def _model_export(args: argparse.Namespace) -> int:
+    text = export_turtle(SiteModel.load(args.site))
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        args.out.write_text(text, encoding="utf-8")
+    return 0
+
+
+def _model_import(args: argparse.Namespace) -> int:
+    site = import_turtle(args.file)
+    args.out.write_text(dump_site_yaml(site), encoding="utf-8")
+    SiteModel.load(args.out)  # what was written must load back
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _model_stats(args: argparse.Namespace) -> int:
+    source: SiteModel | Path = args.file if args.file is not None else SiteModel.load(DEFAULT_SITE)
+    for name, count in stats(source):
+        print(f"{name} {count}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""The demo end to end: twin and platform in one process, at speed 60 for one simulated hour."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import aiomqtt
+import httpx
+import pytest
+
+from penworks.config import DEFAULT_SITE
+from penworks.model import SiteModel
+from penworks.store.sqlite import SqliteHistory
+from tests.conftest import free_port
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+SPEED = 60
+DURATION_S = 63  # a little over one simulated hour
+READY_TIMEOUT_S = 60
+
+
+@dataclass
+class Demo:
+    process: subprocess.Popen[str]
+    api: str
+    mqtt_port: int
+    data: Path
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    data = tmp_path_factory.mktemp("demo")
+    mqtt_port = free_port()
+    command = [
+        sys.executable, "-m", "penworks", "demo",
+        "--speed", str(SPEED), "--duration", str(DURATION_S),
+        "--port", "0", "--mqtt-port", str(mqtt_port), "--data", str(data),
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    )
+    try:
+        api = _wait_for_url(process)
+        yield Demo(process, api, mqtt_port, data)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _wait_for_url(process: subprocess.Popen[str]) -> str:
+    assert process.stdout is not None
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    seen = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        match = re.search(r"live at (http://\S+)", line)
+        if match:
+            return match.group(1)
+    pytest.fail("the demo did not report its URL:\n" + "".join(seen))
+
+
+async def _poll(url: str, ok: object, timeout: float = 30.0) -> httpx.Response:
+    """GET url until ok(response) holds; waits on the demo, not a fixed time."""
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient() as client:
+        while True:
+            response = await client.get(url)
+            if ok(response):  # type: ignore[operator]
+                return response
+            if time.monotonic() > deadline:
+                pytest.fail(f"{url} never became ready: {response.status_code} {response.text}")
+            await asyncio.sleep(0.2)
+
+
+async def test_live_values_are_served_through_the_api(demo: Demo) -> None:
+    health = await _poll(f"{demo.api}/api/health", lambda r: r.status_code == 200)
+    assert health.json()["site"]
+    point = "b15.f3.r301.zone_air_temp"
+    latest = await _poll(f"{demo.api}/api/points/{point}/latest", lambda r: r.status_code == 200)
+    body = latest.json()
+    assert body["point"] == point
+    assert 10 < body["value"] < 40
+
+
+async def test_a_bad_payload_becomes_a_dead_letter_and_data_keeps_flowing(demo: Demo) -> None:
+    async with aiomqtt.Client("127.0.0.1", demo.mqtt_port) as client:
+        await client.publish("b15/f2/r201/hvac", b"{not json", qos=1)
+        await client.publish("b15/f9/r999/hvac", b'{"temp": 21}', qos=1)
+    letters = await _poll(
+        f"{demo.api}/api/deadletters",
+        lambda r: r.status_code == 200 and len(r.json()) >= 2,
+    )
+    channels = {letter["channel"] for letter in letters.json()}
+    assert {"b15/f2/r201/hvac", "b15/f9/r999/hvac"} <= channels
+
+
+async def test_after_one_simulated_hour_every_point_has_history(demo: Demo) -> None:
+    # Runs after the live checks (file order); the demo stops by itself after DURATION_S.
+    remaining = DURATION_S + READY_TIMEOUT_S
+    code = await asyncio.to_thread(demo.process.wait, remaining)
+    assert code == 0
+    model = SiteModel.load(DEFAULT_SITE)
+    bound = [point for point, _ in model.bindings("mqtt")]
+    assert len(bound) > 100
+    history = SqliteHistory(demo.data / "history.db")
+    await history.open()
+    try:
+        latest = await history.latest()
+        missing = [p.id for p in bound if p.id not in latest]
+        assert missing == []
+        temp = "b15.f3.r301.zone_air_temp"
+        rows = await history.range(
+            temp, latest[temp].ts - timedelta(hours=2), latest[temp].ts + timedelta(seconds=1)
+        )
+        span = rows[-1].ts - rows[0].ts
+        assert span >= timedelta(minutes=55)  # one value per simulated minute, for an hour
+        assert len(rows) >= 55
+        letters = await history.dead_letters(source="mqtt")
+        assert any(
+            letter.channel == "b15/f2/r201/hvac" and "JSON" in letter.reason for letter in letters
+        )
+    finally:
+        await history.close()
