@@ -22,8 +22,7 @@ from penworks.config import (
     load_platform_config,
 )
 from penworks.core import Clock, PenworksError, RealClock, SimClock
-from penworks.model import SiteModel
-from penworks.model.turtle import dump_site_yaml, export_turtle, import_turtle, stats
+from penworks.model import SiteModel, dump_site_yaml, export_turtle, import_turtle, stats
 from penworks.runtime import Platform
 from penworks.sim import Twin
 from penworks.sim.mqtt_devices import run_devices
@@ -127,6 +126,11 @@ def _clock(speed: float, start: datetime | None) -> Clock:
     return SimClock(start or datetime.now(UTC), speed)
 
 
+def _publish_interval(speed: float) -> float:
+    """Simulated seconds between device reports: every 10 s live, once a minute when fast."""
+    return min(60.0, max(10.0, speed))
+
+
 def _demo(args: argparse.Namespace) -> int:
     clock = _clock(args.speed, args.start)
     model = SiteModel.load(args.site)
@@ -155,7 +159,10 @@ async def _run_demo(args: argparse.Namespace, clock: Clock, model: SiteModel) ->
             print("Press Ctrl-C to stop.", flush=True)
 
         _stop_on_signals(platform.request_stop, args.duration)
-        twin_task = asyncio.create_task(run_devices(twin, clock, url), name="twin")
+        twin_task = asyncio.create_task(
+            run_devices(twin, clock, url, publish_every_s=_publish_interval(args.speed)),
+            name="twin",
+        )
         try:
             await platform.run(on_ready=ready)
         finally:
@@ -188,7 +195,8 @@ async def _run_sim(args: argparse.Namespace, clock: Clock) -> int:
     stop = asyncio.Event()
     _stop_on_signals(stop.set, args.duration)
     twin = Twin(clock.now(), seed=args.seed)
-    task = asyncio.create_task(run_devices(twin, clock, args.broker), name="twin")
+    every = _publish_interval(args.speed)
+    task = asyncio.create_task(run_devices(twin, clock, args.broker, publish_every_s=every))
     print(f"Building 15 twin publishing to {args.broker} at {args.speed:g}x", flush=True)
     await stop.wait()
     task.cancel()

@@ -70,9 +70,7 @@ class History(Protocol):
 
     async def append_dead_letters(self, letters: Sequence[DeadLetter]) -> None: ...
 
-    async def dead_letters(
-        self, source: str | None = None, limit: int = 100
-    ) -> list[DeadLetter]:
+    async def dead_letters(self, source: str | None = None, limit: int = 100) -> list[DeadLetter]:
         """The newest dead letters first."""
         ...
 

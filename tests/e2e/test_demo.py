@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -61,6 +61,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def _wait_for_url(process: subprocess.Popen[str]) -> str:
@@ -78,17 +81,18 @@ def _wait_for_url(process: subprocess.Popen[str]) -> str:
     pytest.fail("the demo did not report its URL:\n" + "".join(seen))
 
 
-async def _poll(url: str, ok: object, timeout: float = 30.0) -> httpx.Response:
+async def _poll(url: str, ok: Callable[[httpx.Response], bool]) -> httpx.Response:
     """GET url until ok(response) holds; waits on the demo, not a fixed time."""
-    deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient() as client:
-        while True:
-            response = await client.get(url)
-            if ok(response):  # type: ignore[operator]
-                return response
-            if time.monotonic() > deadline:
-                pytest.fail(f"{url} never became ready: {response.status_code} {response.text}")
-            await asyncio.sleep(0.2)
+    response: httpx.Response | None = None
+    try:
+        async with asyncio.timeout(30), httpx.AsyncClient() as client:
+            while not (response is not None and ok(response)):
+                await asyncio.sleep(0.2)
+                response = await client.get(url)
+    except TimeoutError:
+        detail = "no answer" if response is None else f"{response.status_code} {response.text}"
+        pytest.fail(f"{url} never became ready: {detail}")
+    return response
 
 
 async def test_live_values_are_served_through_the_api(demo: Demo) -> None:

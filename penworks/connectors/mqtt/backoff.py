@@ -1,0 +1,28 @@
+"""Jittered exponential backoff between reconnection attempts."""
+
+from __future__ import annotations
+
+import random
+
+
+class Backoff:
+    """Delays that double from `initial_s` up to `max_s`, each drawn from its upper half.
+
+    The jitter keeps many clients that lost the same broker from coming back in step.
+    """
+
+    def __init__(self, initial_s: float, max_s: float, rng: random.Random | None = None) -> None:
+        if not 0 < initial_s <= max_s:
+            raise ValueError(f"need 0 < initial_s <= max_s, got {initial_s} and {max_s}")
+        self._initial = initial_s
+        self._max = max_s
+        self._rng = rng or random.Random()
+        self._attempt = 0
+
+    def next_delay(self) -> float:
+        ceiling = min(self._max, self._initial * 2.0 ** min(self._attempt, 62))
+        self._attempt += 1
+        return self._rng.uniform(ceiling / 2, ceiling)
+
+    def reset(self) -> None:
+        self._attempt = 0
