@@ -107,6 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument(
         "file", type=Path, nargs="?", help="site YAML or Brick .ttl (default: the configured site)"
     )
+    st.add_argument("--config", type=Path, help="platform config whose site to count")
     st.set_defaults(func=_model_stats)
     return parser
 
@@ -231,7 +232,12 @@ def _model_import(args: argparse.Namespace) -> int:
 
 
 def _model_stats(args: argparse.Namespace) -> int:
-    source: SiteModel | Path = args.file if args.file is not None else SiteModel.load(DEFAULT_SITE)
+    source: SiteModel | Path
+    if args.file is not None:
+        source = args.file
+    else:
+        site = load_platform_config(args.config).site if args.config else DEFAULT_SITE
+        source = SiteModel.load(site)
     for name, count in stats(source):
         print(f"{name} {count}")
     return 0
