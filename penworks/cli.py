@@ -29,6 +29,7 @@ from penworks.sim.mqtt_devices import run_devices
 
 log = logging.getLogger("penworks")
 
+INPUTS_TIMEOUT_S = 10.0  # how long the demo's twin waits for the platform to subscribe
 # The twin's device state topics: watched so data on a topic no point binds is kept as a
 # dead letter, while command and result topics stay out of the platform's input.
 DEMO_WATCH = ("b15/+/+/hvac", "b15/+/+/light", "b15/meter/+", "b15/roof/+/+")
@@ -160,10 +161,14 @@ async def _run_demo(args: argparse.Namespace, clock: Clock, model: SiteModel) ->
             print("Press Ctrl-C to stop.", flush=True)
 
         _stop_on_signals(platform.request_stop, args.duration)
-        twin_task = asyncio.create_task(
-            run_devices(twin, clock, url, publish_every_s=_publish_interval(args.speed)),
-            name="twin",
-        )
+
+        async def run_twin() -> None:
+            # Devices start once the platform listens, so their first report is not lost.
+            if not await platform.wait_inputs_online(INPUTS_TIMEOUT_S):
+                log.warning("the platform is not subscribed yet; starting the twin anyway")
+            await run_devices(twin, clock, url, publish_every_s=_publish_interval(args.speed))
+
+        twin_task = asyncio.create_task(run_twin(), name="twin")
         try:
             await platform.run(on_ready=ready)
         finally:

@@ -109,6 +109,16 @@ class Platform:
             await self.history.close()
             log.info("platform stopped; history flushed")
 
+    async def wait_inputs_online(self, timeout_s: float) -> bool:
+        """Wait until every connector is online; False if one is not within `timeout_s`."""
+        try:
+            async with asyncio.timeout(timeout_s):
+                for connector in self.connectors:
+                    await connector.wait_state(DeviceState.ONLINE)
+        except TimeoutError:
+            return False
+        return True
+
     async def _wait_started(self, api: asyncio.Task[None]) -> None:
         while not self._server.started:
             if api.done():

@@ -73,6 +73,10 @@ class Connector(Protocol):
         """Discover what the devices offer."""
         ...
 
+    async def wait_state(self, state: DeviceState) -> None:
+        """Wait until the connector as a whole is in `state` (subscribed or polling: online)."""
+        ...
+
     def health(self) -> list[DeviceHealth]: ...
 
     def stats(self) -> dict[str, int]:
