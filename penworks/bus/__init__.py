@@ -5,6 +5,7 @@ from penworks.bus.memory import MemoryBus
 from penworks.bus.subjects import (
     command_subject,
     dead_letter_subject,
+    health_subject,
     matches,
     observation_subject,
     validate_pattern,
@@ -19,6 +20,7 @@ __all__ = [
     "SubscriptionStats",
     "command_subject",
     "dead_letter_subject",
+    "health_subject",
     "matches",
     "observation_subject",
     "validate_pattern",

@@ -9,6 +9,7 @@ OBSERVATIONS = "obs"
 DEAD_LETTERS = "deadletter"
 COMMANDS = "cmd"
 EVENTS = "event"
+HEALTH = "health"
 
 
 def observation_subject(point_id: str) -> str:
@@ -17,6 +18,11 @@ def observation_subject(point_id: str) -> str:
 
 def dead_letter_subject(source: str) -> str:
     return f"{DEAD_LETTERS}.{source}"
+
+
+def health_subject(connector: str) -> str:
+    """Where a connector reports how its devices are doing (DeviceHealth as JSON)."""
+    return f"{HEALTH}.{connector}"
 
 
 def command_subject(connector: str, point_id: str) -> str:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
-from penworks.core import Observation, Value
+from penworks.core import Observation, Value, utc
 
 
 class DeviceState(StrEnum):
@@ -33,10 +33,39 @@ class DeviceHealth:
     latency_ms: float | None = None
     detail: str = ""
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "connector": self.connector,
+            "device": self.device,
+            "state": self.state.value,
+            "last_contact": None if self.last_contact is None else self.last_contact.isoformat(),
+            "errors": self.errors,
+            "latency_ms": self.latency_ms,
+            "detail": self.detail,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DeviceHealth:
+        contact = data.get("last_contact")
+        return cls(
+            connector=str(data["connector"]),
+            device=str(data["device"]),
+            state=DeviceState(data["state"]),
+            last_contact=None if contact is None else utc(datetime.fromisoformat(contact)),
+            errors=int(data["errors"]),
+            latency_ms=None if data.get("latency_ms") is None else float(data["latency_ms"]),
+            detail=str(data.get("detail", "")),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class DiscoveredPoint:
-    """Something a scan found that could become a point of the model."""
+    """Something a scan found that could become a point of the model.
+
+    `binding` is the point's binding as a site file would hold it (without `connector`,
+    which is the connector kind), ready for a draft site; `device` groups points into
+    equipment in that draft.
+    """
 
     connector: str
     address: str  # topic + path, register, object id, node id
@@ -46,6 +75,31 @@ class DiscoveredPoint:
     suggested_brick: str | None = None
     sample: Value | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    device: str = ""
+    writable: bool = False
+    description: str | None = None
+    binding: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveredDevice:
+    """A device a scan found: how to reach it, and the points it offers."""
+
+    name: str  # local id of the equipment in a draft site (lower snake case)
+    label: str  # what the device calls itself
+    brick: str  # suggested Brick class of the equipment
+    points: list[DiscoveredPoint]
+    health_device: str  # the device as the connector's health reports name it
+    config: dict[str, Any] = field(default_factory=dict)  # its entry in the connector config
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    """What `penworks discover PROTOCOL` found: devices, and the connector config to reach them."""
+
+    connector: str  # connector kind: modbus, bacnet, opcua, mqtt
+    devices: list[DiscoveredDevice]
+    connector_config: dict[str, Any] = field(default_factory=dict)
 
 
 class Connector(Protocol):
@@ -61,11 +115,15 @@ class Connector(Protocol):
         """The freshest value of a point (polled now where the protocol allows)."""
         ...
 
-    async def write(self, point_id: str, value: Value) -> None:
-        """Write a value to the device; CommandRejected if refused before sending."""
+    async def write(self, point_id: str, value: Value, priority: int | None = None) -> None:
+        """Write a value to the device; CommandRejected if refused before sending.
+
+        `priority` (1-16) is used by protocols that arbitrate writes (BACnet); others ignore it.
+        A device that refuses the write raises ConnectorError with the device's reason.
+        """
         ...
 
-    async def relinquish(self, point_id: str) -> None:
+    async def relinquish(self, point_id: str, priority: int | None = None) -> None:
         """Give up a written value, where the protocol has such a notion."""
         ...
 

@@ -69,8 +69,119 @@ class MqttBinding(Strict):
         return v
 
 
-# Later connectors (modbus, bacnet, opcua) join this union, discriminated on `connector`.
-Binding = Annotated[MqttBinding, Field(discriminator="connector")]
+ModbusType = Literal["int16", "uint16", "int32", "uint32", "float32", "float64", "bit"]
+ByteOrder = Literal["big", "little"]
+
+
+class ModbusBinding(Strict):
+    """Where a point lives in a Modbus device's register map.
+
+    Function codes 1 (coils) and 3 (holding registers) can be written (5/15 and 6/16);
+    2 (discrete inputs) and 4 (input registers) are read-only.
+    """
+
+    connector: Literal["modbus"] = Field(description="Connector that owns the point")
+    device: str = Field(pattern=LOCAL_ID, description="Device name in the modbus connector config")
+    function: Literal[1, 2, 3, 4] = Field(
+        3, description="Read function: 1 coils, 2 discrete inputs, 3 holding, 4 input registers"
+    )
+    address: int = Field(ge=0, le=65535, description="Zero-based address (register or bit)")
+    type: ModbusType = Field("uint16", description="Data type of the register(s)")
+    bit: int | None = Field(
+        None, ge=0, le=15, description="For type bit in a register (functions 3 and 4): which bit"
+    )
+    word_order: ByteOrder = Field("big", description="Order of 16-bit words in 32/64-bit types")
+    byte_order: ByteOrder = Field("big", description="Order of the two bytes in each word")
+    scale: float = Field(1.0, description="value = raw * scale + offset (numbers only)")
+    offset: float = Field(0.0, description="value = raw * scale + offset (numbers only)")
+    unit: str | None = Field(None, description="Unit the device reports in, if not the point's")
+
+    @model_validator(mode="after")
+    def _bits(self) -> ModbusBinding:
+        if self.function in (1, 2) and self.type != "bit":
+            raise ValueError("functions 1 and 2 read bits: use type bit")
+        if self.function in (1, 2) and self.bit is not None:
+            raise ValueError("bit selects a bit of a register; coils and inputs are single bits")
+        if self.function in (3, 4) and self.type == "bit" and self.bit is None:
+            raise ValueError("type bit in a register needs bit: 0..15")
+        if self.type != "bit" and self.bit is not None:
+            raise ValueError("bit is only for type bit")
+        return self
+
+    @property
+    def count(self) -> int:
+        """Registers (or bits) the value spans."""
+        return {"int32": 2, "uint32": 2, "float32": 2, "float64": 4}.get(self.type, 1)
+
+    @property
+    def writable(self) -> bool:
+        return self.function in (1, 3)
+
+
+class BacnetBinding(Strict):
+    """A property of an object of a BACnet device."""
+
+    connector: Literal["bacnet"] = Field(description="Connector that owns the point")
+    device: int = Field(ge=0, le=4194302, description="Device instance number")
+    object: str = Field(
+        pattern=r"^[a-z][a-z-]*,[0-9]+$",
+        description="Object identifier as type,instance, e.g. analog-input,1",
+    )
+    property: str = Field(
+        "present-value",
+        pattern=r"^[a-z][a-z-]*$",
+        description="Property to read, e.g. present-value",
+    )
+    cov: bool = Field(
+        False, description="Subscribe to change-of-value notifications instead of polling"
+    )
+    write_priority: int = Field(
+        16, ge=1, le=16, description="Priority of writes when the command gives none (1-16)"
+    )
+
+
+class OpcuaBinding(Strict):
+    """A variable node of an OPC UA server."""
+
+    connector: Literal["opcua"] = Field(description="Connector that owns the point")
+    server: str = Field(pattern=LOCAL_ID, description="Server name in the opcua connector config")
+    node: str = Field(
+        pattern=r"^(ns=\d+;)?[isgb]=.+$",
+        description="NodeId, e.g. ns=2;s=Lift1.Position or ns=2;i=1001",
+    )
+    subscribe: bool = Field(True, description="Monitored item (True) or polled read (False)")
+    deadband: float | None = Field(
+        None, ge=0, description="Absolute deadband: changes smaller than this are not reported"
+    )
+    sampling_ms: float | None = Field(
+        None, ge=0, description="Sampling interval of the monitored item (server default if unset)"
+    )
+    scale: float = Field(1.0, description="value = raw * scale + offset (numbers only)")
+    offset: float = Field(0.0, description="value = raw * scale + offset (numbers only)")
+
+
+HealthField = Literal["online", "comm_loss", "state", "latency_ms", "errors"]
+
+
+class HealthBinding(Strict):
+    """A point that shows how a device is doing, as its connector reports it.
+
+    `online` and `comm_loss` are bools, `state` is online/degraded/offline, `latency_ms` the
+    latency of the last read and `errors` the errors counted since start.
+    """
+
+    connector: Literal["health"] = Field(description="Device health, reported by connectors")
+    source: str = Field(pattern=LOCAL_ID, description="Name of the connector that reports it")
+    device: str = Field(
+        min_length=1, description="Device as that connector names it (device name or instance)"
+    )
+    field: HealthField = Field(description="online, comm_loss, state, latency_ms or errors")
+
+
+Binding = Annotated[
+    MqttBinding | ModbusBinding | BacnetBinding | OpcuaBinding | HealthBinding,
+    Field(discriminator="connector"),
+]
 
 
 class PointDef(Strict):

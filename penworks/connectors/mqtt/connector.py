@@ -18,8 +18,8 @@ from typing import cast
 import aiomqtt
 
 from penworks.bus import Bus, dead_letter_subject
+from penworks.connectors.backoff import Backoff
 from penworks.connectors.base import DeviceHealth, DeviceState, DiscoveredPoint
-from penworks.connectors.mqtt.backoff import Backoff
 from penworks.connectors.mqtt.client import connect, disconnect
 from penworks.connectors.mqtt.counts import RefusalCounts
 from penworks.connectors.mqtt.routes import Refusal, Refused, build_routes, decode
@@ -248,8 +248,11 @@ class MqttConnector:
             raise UnknownPointError(point_id)
         return self._latest.get(point_id)
 
-    async def write(self, point_id: str, value: Value) -> None:
-        """Publish ``{command_key: value, "ts": ...}`` on the point's command topic at QoS 1."""
+    async def write(self, point_id: str, value: Value, priority: int | None = None) -> None:
+        """Publish ``{command_key: value, "ts": ...}`` on the point's command topic at QoS 1.
+
+        MQTT devices have no priority array; `priority` is accepted and not sent.
+        """
         point, binding = self._commandable(point_id)
         try:
             checked = point.check_command_value(value)
@@ -257,7 +260,7 @@ class MqttConnector:
             raise CommandRejected(f"{point_id}: {exc}") from None
         await self._command(binding, checked)
 
-    async def relinquish(self, point_id: str) -> None:
+    async def relinquish(self, point_id: str, priority: int | None = None) -> None:
         """Publish ``{command_key: null, "ts": ...}``: the device goes back to its own control."""
         _, binding = self._commandable(point_id)
         await self._command(binding, None)

@@ -29,7 +29,7 @@ def test_words(name: str, expected: list[str]) -> None:
     ("name", "unit", "brick"),
     [
         ("temp", None, "Temperature_Sensor"),
-        ("zoneAirTemperature", None, "Temperature_Sensor"),
+        ("zoneAirTemperature", None, "Zone_Air_Temperature_Sensor"),
         ("temp_setpoint", None, "Temperature_Setpoint"),
         ("setpoint", None, "Setpoint"),
         ("co2", None, "CO2_Sensor"),
