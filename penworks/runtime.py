@@ -12,18 +12,19 @@ import contextlib
 import logging
 from collections.abc import Callable, Generator
 from dataclasses import asdict
-from typing import Any
+from typing import Any, TypeVar
 
 import uvicorn
 
 from penworks.api import create_app
 from penworks.bus import Bus, MemoryBus
-from penworks.config import MqttConnectorConfig, PlatformConfig
-from penworks.connectors import Connector, DeviceState
+from penworks.config import ConnectorConfig, MqttConnectorConfig, PlatformConfig
+from penworks.connectors import Connector, DeviceHealth, DeviceState
+from penworks.connectors.health import HealthConnector
 from penworks.connectors.mqtt import MqttConnector
-from penworks.core import Clock
+from penworks.core import Clock, Point
 from penworks.model import SiteModel
-from penworks.model.schema import MqttBinding
+from penworks.model.schema import HealthBinding, MqttBinding
 from penworks.pipeline import HistoryWriter
 from penworks.store.sqlite import SqliteHistory
 
@@ -38,16 +39,17 @@ class _ApiServer(uvicorn.Server):
         yield
 
 
-def build_connector(
-    config: MqttConnectorConfig, model: SiteModel, bus: Bus, clock: Clock
-) -> Connector:
-    points = [
-        (point, binding)
-        for point, binding in model.bindings(config.type)
-        if isinstance(binding, MqttBinding)
-    ]
+B = TypeVar("B")
+
+
+def bound_points(model: SiteModel, connector: str, kind: type[B]) -> list[tuple[Point, B]]:
+    """The points a connector kind owns, with their bindings of that kind."""
+    return [(p, b) for p, b in model.bindings(connector) if isinstance(b, kind)]
+
+
+def _mqtt(config: MqttConnectorConfig, model: SiteModel, bus: Bus, clock: Clock) -> Connector:
     return MqttConnector(
-        points,
+        bound_points(model, "mqtt", MqttBinding),
         bus,
         clock,
         url=config.url,
@@ -56,6 +58,22 @@ def build_connector(
         qos=config.qos,
         name=config.name,
     )
+
+
+# Connector kinds: the config type -> how to build the connector from it.
+CONNECTOR_FACTORIES: dict[type[Any], Callable[[Any, SiteModel, Bus, Clock], Connector]] = {
+    MqttConnectorConfig: _mqtt,
+}
+
+
+def build_connector(config: ConnectorConfig, model: SiteModel, bus: Bus, clock: Clock) -> Connector:
+    return CONNECTOR_FACTORIES[type(config)](config, model, bus, clock)
+
+
+def build_health_connector(model: SiteModel, bus: Bus, clock: Clock) -> HealthConnector | None:
+    """The connector of device-health points, when the model has any."""
+    points = bound_points(model, "health", HealthBinding)
+    return HealthConnector(points, bus, clock) if points else None
 
 
 class Platform:
@@ -69,7 +87,11 @@ class Platform:
         self.history = SqliteHistory(config.history_path)
         self.writer = HistoryWriter(self.bus, self.history, clock, queue_size=config.bus.queue_size)
         self.connectors = [build_connector(c, model, self.bus, clock) for c in config.connectors]
-        self.app = create_app(model=model, history=self.history, status=self, clock=clock)
+        # Health points are made from the other connectors' reports: it starts first.
+        self.health_points = build_health_connector(model, self.bus, clock)
+        self.app = create_app(
+            model=model, history=self.history, status=self, devices=self, clock=clock
+        )
         self._server = _ApiServer(
             uvicorn.Config(
                 self.app,
@@ -93,7 +115,8 @@ class Platform:
         try:
             async with asyncio.TaskGroup() as tasks:
                 inputs = [
-                    tasks.create_task(c.run(), name=f"connector-{c.name}") for c in self.connectors
+                    tasks.create_task(c.run(), name=f"connector-{c.name}")
+                    for c in self._all_connectors()
                 ]
                 api = tasks.create_task(self._server.serve(), name="api")
                 await self._wait_started(api)
@@ -108,6 +131,14 @@ class Platform:
             await writer
             await self.history.close()
             log.info("platform stopped; history flushed")
+
+    def _all_connectors(self) -> list[Connector]:
+        extra: list[Connector] = [self.health_points] if self.health_points else []
+        return extra + self.connectors
+
+    def device_health(self) -> list[DeviceHealth]:
+        """Every device of every connector (what /api/devices lists)."""
+        return [h for c in self.connectors for h in c.health()]
 
     async def wait_inputs_online(self, timeout_s: float) -> bool:
         """Wait until every connector is online; False if one is not within `timeout_s`."""
@@ -135,6 +166,10 @@ class Platform:
             for c in self.connectors
             for h in c.health()
         ]
+        if self.health_points is not None:
+            connectors.append(
+                {"connector": "health", "state": "online", "stats": self.health_points.stats()}
+            )
         return {
             "connectors": connectors,
             "bus": [asdict(s) for s in self.bus.stats()],

@@ -9,9 +9,10 @@ from fastapi import FastAPI
 import penworks
 from penworks.api.context import ApiContext
 from penworks.api.problems import CrashToProblem, exception_handlers
-from penworks.api.protocols import ModelView, StatusSource
+from penworks.api.protocols import DeviceSource, ModelView, StatusSource
 from penworks.api.responses import problem_openapi
 from penworks.api.routes import deadletters, docs, health, latest, points, site, web
+from penworks.api.routes import devices as device_routes
 from penworks.core import Clock, RealClock
 from penworks.store import History
 
@@ -29,6 +30,7 @@ TAGS: list[dict[str, Any]] = [
     {"name": "model", "description": "The building model"},
     {"name": "points", "description": "Points, latest values and history"},
     {"name": "dead letters", "description": "Input that could not become observations"},
+    {"name": "devices", "description": "How the devices that connectors reach are doing"},
 ]
 
 
@@ -37,10 +39,12 @@ def create_app(
     model: ModelView,
     history: History,
     status: StatusSource | None = None,
+    devices: DeviceSource | None = None,
     title: str = "Penworks",
     clock: Clock | None = None,
 ) -> FastAPI:
-    """Build the API over a model and a history store; `status` feeds /api/health.
+    """Build the API over a model and a history store; `status` feeds /api/health and
+    `devices` /api/devices.
 
     The caller owns the history store: it opens it before serving and closes it after.
     `clock` decides what "now" is for default history windows (real time by default).
@@ -55,10 +59,10 @@ def create_app(
         redoc_url=None,
     )
     app.state.penworks = ApiContext(
-        model=model, history=history, status=status, clock=clock or RealClock()
+        model=model, history=history, status=status, clock=clock or RealClock(), devices=devices
     )
     app.add_middleware(CrashToProblem)
-    for module in (health, site, points, latest, deadletters, web, docs):
+    for module in (health, site, points, latest, deadletters, device_routes, web, docs):
         app.include_router(module.router)
     docs.mount_assets(app)
     app.openapi = lambda: problem_openapi(app)  # type: ignore[method-assign]

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from penworks.api.protocols import ModelView, StatusSource
+from penworks.api.protocols import DeviceSource, ModelView, StatusSource
 from penworks.core import Clock
 from penworks.store import History
 
@@ -19,6 +19,7 @@ class ApiContext:
     history: History
     status: StatusSource | None
     clock: Clock
+    devices: DeviceSource | None = None
     started: float = field(default_factory=time.monotonic)  # for uptime, immune to clock jumps
 
     def uptime_s(self) -> float:

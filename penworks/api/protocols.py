@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from penworks.connectors import DeviceHealth
 from penworks.core import Point
 from penworks.model.schema import SiteDef
 
@@ -50,3 +51,9 @@ class StatusSource(Protocol):
     """
 
     async def status(self) -> dict[str, Any]: ...
+
+
+class DeviceSource(Protocol):
+    """How every device of every connector is doing (online, degraded, offline)."""
+
+    def device_health(self) -> list[DeviceHealth]: ...

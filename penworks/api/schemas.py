@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from penworks.connectors import DeviceHealth
 from penworks.core import DeadLetter, Observation, Point, PointKind, Quality
 from penworks.store import Aggregate, DeadLetterCount
 
@@ -192,4 +193,26 @@ class DeadLetterCountOut(Body):
             reason=counted.reason,
             count=counted.count,
             last_ts=counted.last_ts,
+        )
+
+
+class DeviceOut(Body):
+    connector: str = Field(description="Connector that reaches the device")
+    device: str = Field(description="The device as its connector names it")
+    state: Literal["online", "degraded", "offline"] = Field(description="How it is doing")
+    last_contact: datetime | None = Field(description="When it last answered")
+    errors: int = Field(description="Errors counted since the connector started")
+    latency_ms: float | None = Field(description="Latency of its last read")
+    detail: str = Field(description="What the connector last said about it")
+
+    @classmethod
+    def of(cls, health: DeviceHealth) -> DeviceOut:
+        return cls(
+            connector=health.connector,
+            device=health.device,
+            state=health.state.value,
+            last_contact=health.last_contact,
+            errors=health.errors,
+            latency_ms=health.latency_ms,
+            detail=health.detail,
         )

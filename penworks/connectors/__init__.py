@@ -4,7 +4,16 @@ from penworks.connectors.base import (
     Connector,
     DeviceHealth,
     DeviceState,
+    DiscoveredDevice,
     DiscoveredPoint,
+    Discovery,
 )
 
-__all__ = ["Connector", "DeviceHealth", "DeviceState", "DiscoveredPoint"]
+__all__ = [
+    "Connector",
+    "DeviceHealth",
+    "DeviceState",
+    "DiscoveredDevice",
+    "DiscoveredPoint",
+    "Discovery",
+]

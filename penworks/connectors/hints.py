@@ -121,6 +121,25 @@ BRICK_BY_UNIT: dict[str, str] = {
     "m3/h": "Flow_Sensor",
 }
 
+# The quantity a unit measures, as a word the rules know: ZN_T in degC is a zone temperature.
+_UNIT_WORDS: dict[str, str] = {
+    "degC": "temp",
+    "degF": "temp",
+    "K": "temp",
+    "%RH": "humidity",
+    "kW": "power",
+    "W": "power",
+    "kWh": "energy",
+    "Wh": "energy",
+    "MWh": "energy",
+    "Pa": "pressure",
+    "kPa": "pressure",
+    "lx": "lux",
+    "V": "voltage",
+    "A": "current",
+    "Hz": "frequency",
+}
+
 # The last word of a name, when it names a unit: temp_c, power_kw, co2_ppm.
 UNIT_BY_SUFFIX: dict[str, str] = {
     "c": "degC",
@@ -166,6 +185,9 @@ def suggest_brick(
 ) -> str | None:
     """The Brick class that a name (and description, role, or failing those its unit) suggests."""
     found = words(name) + (words(description) if description else [])
+    unit_word = _UNIT_WORDS.get(unit or "")
+    if unit_word is not None:
+        found.append(unit_word)
     role_word = _ROLE_WORDS.get(role or "")
     if role_word is not None and not any(_has(found, w) for w in _ROLE_GROUP[role_word]):
         found.append(role_word)

@@ -16,6 +16,7 @@ ROUTES = {
     "/api/latest",
     "/api/deadletters",
     "/api/deadletters/counts",
+    "/api/devices",
 }
 
 
