@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from penworks.connectors.modbus.config import ModbusConnectorConfig
 from penworks.core.yamlfile import load_yaml_model
 
 DEFAULT_SITE = Path(__file__).resolve().parent.parent / "sites" / "building15.yaml"
@@ -46,7 +47,9 @@ class MqttConnectorConfig(Strict):
     qos: int = Field(1, ge=0, le=2, description="Subscription QoS")
 
 
-ConnectorConfig = Annotated[MqttConnectorConfig, Field(discriminator="type")]
+ConnectorConfig = Annotated[
+    MqttConnectorConfig | ModbusConnectorConfig, Field(discriminator="type")
+]
 
 
 class ApiConfig(Strict):

@@ -21,10 +21,11 @@ from penworks.bus import Bus, MemoryBus
 from penworks.config import ConnectorConfig, MqttConnectorConfig, PlatformConfig
 from penworks.connectors import Connector, DeviceHealth, DeviceState
 from penworks.connectors.health import HealthConnector
+from penworks.connectors.modbus import ModbusConnector, ModbusConnectorConfig
 from penworks.connectors.mqtt import MqttConnector
 from penworks.core import Clock, Point
 from penworks.model import SiteModel
-from penworks.model.schema import HealthBinding, MqttBinding
+from penworks.model.schema import HealthBinding, ModbusBinding, MqttBinding
 from penworks.pipeline import HistoryWriter
 from penworks.store.sqlite import SqliteHistory
 
@@ -60,9 +61,16 @@ def _mqtt(config: MqttConnectorConfig, model: SiteModel, bus: Bus, clock: Clock)
     )
 
 
+def _modbus(config: ModbusConnectorConfig, model: SiteModel, bus: Bus, clock: Clock) -> Connector:
+    devices = {d.name for d in config.devices}
+    points = bound_points(model, "modbus", ModbusBinding)
+    return ModbusConnector(config, [(p, b) for p, b in points if b.device in devices], bus, clock)
+
+
 # Connector kinds: the config type -> how to build the connector from it.
 CONNECTOR_FACTORIES: dict[type[Any], Callable[[Any, SiteModel, Bus, Clock], Connector]] = {
     MqttConnectorConfig: _mqtt,
+    ModbusConnectorConfig: _modbus,
 }
 
 

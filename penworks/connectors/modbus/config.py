@@ -1,0 +1,78 @@
+"""The Modbus connector's config: which devices to reach, and how to poll each of them."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+LOCAL_ID = r"^[a-z][a-z0-9_]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModbusDeviceConfig(_Strict):
+    """One Modbus TCP device (a unit id behind a host and port) and how it is polled."""
+
+    name: str = Field(
+        pattern=LOCAL_ID, description="Device name that bindings use and health reports show"
+    )
+    host: str = Field(min_length=1, description="Host name or IP address of the device or gateway")
+    port: int = Field(502, ge=1, le=65535, description="TCP port")
+    unit_id: int = Field(1, ge=0, le=255, description="Unit id (slave id) of the device")
+    poll_s: float = Field(10.0, gt=0, description="Seconds (clock time) between polls")
+    timeout_s: float = Field(2.0, gt=0, description="Seconds to wait for an answer or a connect")
+    retries: int = Field(2, ge=0, le=10, description="Retries of a request that got no answer")
+    max_block: int = Field(
+        125,
+        ge=4,
+        le=125,
+        description="Most registers read in one request; coils and discrete inputs read up to "
+        "16 times as many bits (125 -> 2000)",
+    )
+    max_gap: int = Field(
+        0,
+        ge=0,
+        le=124,
+        description="Unbound registers (16 bits each for coils and inputs) a read may span to "
+        "join two neighbouring points into one request",
+    )
+    offline_after: int = Field(
+        3, ge=1, description="Failed polls in a row after which the device counts as offline"
+    )
+
+
+class ModbusConnectorConfig(_Strict):
+    """The Modbus TCP connector: its devices, and how it reconnects to them."""
+
+    type: Literal["modbus"] = Field(description="Connector kind")
+    name: str = Field(
+        "modbus", pattern=LOCAL_ID, description="Name in health reports and dead letters"
+    )
+    devices: list[ModbusDeviceConfig] = Field(
+        default_factory=list, description="The devices this connector polls"
+    )
+    reconnect_initial_s: float = Field(
+        0.5, gt=0, description="First wait (wall seconds) before reconnecting to a failed device"
+    )
+    reconnect_max_s: float = Field(
+        30.0, gt=0, description="Longest wait (wall seconds) between reconnection attempts"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ModbusConnectorConfig:
+        names = [d.name for d in self.devices]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"device names must be unique; repeated: {', '.join(repeated)}")
+        if self.reconnect_initial_s > self.reconnect_max_s:
+            raise ValueError(
+                f"reconnect_initial_s {self.reconnect_initial_s} is above "
+                f"reconnect_max_s {self.reconnect_max_s}"
+            )
+        return self
+
+    def device(self, name: str) -> ModbusDeviceConfig | None:
+        return next((d for d in self.devices if d.name == name), None)
