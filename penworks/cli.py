@@ -22,6 +22,7 @@ from penworks.config import (
     load_platform_config,
 )
 from penworks.core import Clock, PenworksError, RealClock, SimClock
+from penworks.discovery import DISCOVERERS, discover, write_report
 from penworks.model import SiteModel, dump_site_yaml, export_turtle, import_turtle, stats
 from penworks.runtime import Platform
 from penworks.sim import Twin
@@ -92,6 +93,22 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--start", type=_aware_datetime, help="simulated start (ISO 8601 with zone)")
     sim.add_argument("--duration", type=float, help="stop after this many wall-clock seconds")
     sim.set_defaults(func=_sim)
+
+    disc = commands.add_parser(
+        "discover", help="find devices and draft site-model entries for them to review"
+    )
+    disc.add_argument("protocol", choices=sorted(DISCOVERERS), help="protocol to discover")
+    disc.add_argument(
+        "--target", required=True, help="HOST:PORT of a device (opcua also takes an opc.tcp:// URL)"
+    )
+    disc.add_argument(
+        "--out", type=Path, default=Path("discovered.yaml"), help="draft site file to write"
+    )
+    disc.add_argument(
+        "--config-out", type=Path, help="write the connector config here (default: print it)"
+    )
+    disc.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for answers")
+    disc.set_defaults(func=_discover)
 
     model = commands.add_parser("model", help="building model tools (Brick export, import, stats)")
     model_commands = model.add_subparsers(metavar="ACTION", required=True)
@@ -217,6 +234,14 @@ def _stop_on_signals(stop: Callable[[], None], duration: float | None) -> None:
         loop.add_signal_handler(sig, stop)
     if duration is not None:
         loop.call_later(duration, stop)
+
+
+def _discover(args: argparse.Namespace) -> int:
+    result = asyncio.run(discover(args.protocol, args.target, args.timeout))
+    print(write_report(result, args.out, args.config_out))
+    if args.config_out is None:
+        print(result.config_yaml, end="")
+    return 0 if result.discovery.devices else 1
 
 
 def _model_export(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from penworks.connectors.modbus.config import ModbusConnectorConfig
+from penworks.connectors.opcua.config import OpcuaConnectorConfig
 from penworks.core.yamlfile import load_yaml_model
 
 DEFAULT_SITE = Path(__file__).resolve().parent.parent / "sites" / "building15.yaml"
@@ -48,7 +49,8 @@ class MqttConnectorConfig(Strict):
 
 
 ConnectorConfig = Annotated[
-    MqttConnectorConfig | ModbusConnectorConfig, Field(discriminator="type")
+    MqttConnectorConfig | ModbusConnectorConfig | OpcuaConnectorConfig,
+    Field(discriminator="type"),
 ]
 
 
@@ -79,7 +81,12 @@ class PlatformConfig(Strict):
         """The same config with relative paths made absolute against `base`."""
         site = self.site if self.site.is_absolute() else base / self.site
         data = self.data_dir if self.data_dir.is_absolute() else base / self.data_dir
-        return self.model_copy(update={"site": site.resolve(), "data_dir": data.resolve()})
+        connectors = [
+            c.resolved(base) if isinstance(c, OpcuaConnectorConfig) else c for c in self.connectors
+        ]
+        return self.model_copy(
+            update={"site": site.resolve(), "data_dir": data.resolve(), "connectors": connectors}
+        )
 
     @property
     def history_path(self) -> Path:

@@ -23,9 +23,10 @@ from penworks.connectors import Connector, DeviceHealth, DeviceState
 from penworks.connectors.health import HealthConnector
 from penworks.connectors.modbus import ModbusConnector, ModbusConnectorConfig
 from penworks.connectors.mqtt import MqttConnector
+from penworks.connectors.opcua import OpcuaConnector, OpcuaConnectorConfig
 from penworks.core import Clock, Point
 from penworks.model import SiteModel
-from penworks.model.schema import HealthBinding, ModbusBinding, MqttBinding
+from penworks.model.schema import HealthBinding, ModbusBinding, MqttBinding, OpcuaBinding
 from penworks.pipeline import HistoryWriter
 from penworks.store.sqlite import SqliteHistory
 
@@ -67,10 +68,17 @@ def _modbus(config: ModbusConnectorConfig, model: SiteModel, bus: Bus, clock: Cl
     return ModbusConnector(config, [(p, b) for p, b in points if b.device in devices], bus, clock)
 
 
+def _opcua(config: OpcuaConnectorConfig, model: SiteModel, bus: Bus, clock: Clock) -> Connector:
+    points = bound_points(model, "opcua", OpcuaBinding)
+    mine = [(p, b) for p, b in points if config.server(b.server) is not None]
+    return OpcuaConnector(config, mine, bus, clock)
+
+
 # Connector kinds: the config type -> how to build the connector from it.
 CONNECTOR_FACTORIES: dict[type[Any], Callable[[Any, SiteModel, Bus, Clock], Connector]] = {
     MqttConnectorConfig: _mqtt,
     ModbusConnectorConfig: _modbus,
+    OpcuaConnectorConfig: _opcua,
 }
 
 

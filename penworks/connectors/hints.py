@@ -97,6 +97,41 @@ BRICK_RULES: tuple[tuple[tuple[frozenset[str], ...], str], ...] = tuple(
     for groups, brick in _RULES
 )
 
+# Equipment: the words of a device's or object's name -> Brick class; first match wins.
+_EQUIPMENT_RULES: tuple[tuple[str, str], ...] = (
+    ("lift elevator car", "Elevator"),
+    ("handling handler | air", "AHU"),
+    ("ahu", "AHU"),
+    ("vav", "VAV"),
+    ("fcu | coil fan", "Fan_Coil_Unit"),
+    ("fcu", "Fan_Coil_Unit"),
+    ("doas | fresh outdoor | air unit", "Dedicated_Outdoor_Air_System_Unit"),
+    ("chiller", "Chiller"),
+    ("boiler", "Boiler"),
+    ("tower | cooling", "Cooling_Tower"),
+    ("pump", "Pump"),
+    ("exhaust | fan", "Exhaust_Fan"),
+    ("fan", "Fan"),
+    ("inverter", "Inverter"),
+    ("pv photovoltaic solar", "Photovoltaic_Array"),
+    ("battery", "Battery"),
+    ("water | meter", "Water_Meter"),
+    ("meter", "Electrical_Meter"),
+    ("charger evse", "Electric_Vehicle_Charging_Station"),
+    ("camera", "Camera"),
+    ("reader", "Access_Reader"),
+    ("tank", "Water_Tank"),
+    ("weather", "Weather_Station"),
+    ("blind", "Blind"),
+    ("thermostat", "Thermostat"),
+    ("fire | panel", "Fire_Control_Panel"),
+)
+
+EQUIPMENT_RULES: tuple[tuple[tuple[frozenset[str], ...], str], ...] = tuple(
+    (tuple(frozenset(group.split()) for group in groups.split("|")), brick)
+    for groups, brick in _EQUIPMENT_RULES
+)
+
 # A word that a protocol role adds when the name does not already say it.
 _ROLE_WORDS: dict[str, str] = {"setpoint": "sp", "command": "cmd", "status": "status"}
 
@@ -197,6 +232,15 @@ def suggest_brick(
     by_unit = BRICK_BY_UNIT.get(unit) if unit is not None else None
     if by_unit is not None and role in (None, "sensor"):
         return by_unit
+    return None
+
+
+def suggest_equipment(name: str, description: str | None = None) -> str | None:
+    """The Brick equipment class a device's name (or description) suggests, if any."""
+    found = words(name) + (words(description) if description else [])
+    for groups, brick in EQUIPMENT_RULES:
+        if all(any(_has(found, hint) for hint in group) for group in groups):
+            return brick
     return None
 
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from penworks.connectors.hints import BRICK_BY_UNIT, BRICK_RULES, local_id, suggest_brick
+from penworks.connectors.hints import (
+    BRICK_BY_UNIT,
+    BRICK_RULES,
+    EQUIPMENT_RULES,
+    local_id,
+    suggest_brick,
+    suggest_equipment,
+)
 from penworks.model import BrickOntology
 
 
@@ -47,6 +54,7 @@ def test_a_description_adds_its_words() -> None:
 def test_every_suggested_class_exists_in_brick() -> None:
     ontology = BrickOntology.load("1.4")
     classes = {brick for _, brick in BRICK_RULES} | set(BRICK_BY_UNIT.values())
+    classes |= {brick for _, brick in EQUIPMENT_RULES}
     assert sorted(c for c in classes if not ontology.exists(c)) == []
 
 
@@ -57,3 +65,21 @@ def test_local_ids_are_snake_case_and_unique() -> None:
     assert local_id("40001", taken) == "p_40001"
     assert local_id("***", taken) == "point"
     assert taken == {"zone_temp", "zone_temp_2", "p_40001", "point"}
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "brick"),
+    [
+        ("Lift1", None, "Elevator"),
+        ("AHU-2", None, "AHU"),
+        ("Air Handling Unit 2", None, "AHU"),
+        ("FCU_B1_03", None, "Fan_Coil_Unit"),
+        ("CHW Pump 2", None, "Pump"),
+        ("EF-3", "toilet exhaust fan", "Exhaust_Fan"),
+        ("PM-1", "main water meter", "Water_Meter"),
+        ("PM-1", "main meter", "Electrical_Meter"),
+        ("Device 1501", None, None),
+    ],
+)
+def test_equipment_suggestions(name: str, description: str | None, brick: str | None) -> None:
+    assert suggest_equipment(name, description) == brick
