@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from penworks.connectors.bacnet.config import BacnetConnectorConfig
 from penworks.connectors.modbus.config import ModbusConnectorConfig
 from penworks.connectors.opcua.config import OpcuaConnectorConfig
 from penworks.core.yamlfile import load_yaml_model
@@ -49,7 +50,7 @@ class MqttConnectorConfig(Strict):
 
 
 ConnectorConfig = Annotated[
-    MqttConnectorConfig | ModbusConnectorConfig | OpcuaConnectorConfig,
+    MqttConnectorConfig | ModbusConnectorConfig | BacnetConnectorConfig | OpcuaConnectorConfig,
     Field(discriminator="type"),
 ]
 

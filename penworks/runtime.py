@@ -20,13 +20,20 @@ from penworks.api import create_app
 from penworks.bus import Bus, MemoryBus
 from penworks.config import ConnectorConfig, MqttConnectorConfig, PlatformConfig
 from penworks.connectors import Connector, DeviceHealth, DeviceState
+from penworks.connectors.bacnet import BacnetConnector, BacnetConnectorConfig
 from penworks.connectors.health import HealthConnector
 from penworks.connectors.modbus import ModbusConnector, ModbusConnectorConfig
 from penworks.connectors.mqtt import MqttConnector
 from penworks.connectors.opcua import OpcuaConnector, OpcuaConnectorConfig
 from penworks.core import Clock, Point
 from penworks.model import SiteModel
-from penworks.model.schema import HealthBinding, ModbusBinding, MqttBinding, OpcuaBinding
+from penworks.model.schema import (
+    BacnetBinding,
+    HealthBinding,
+    ModbusBinding,
+    MqttBinding,
+    OpcuaBinding,
+)
 from penworks.pipeline import HistoryWriter
 from penworks.store.sqlite import SqliteHistory
 
@@ -68,6 +75,12 @@ def _modbus(config: ModbusConnectorConfig, model: SiteModel, bus: Bus, clock: Cl
     return ModbusConnector(config, [(p, b) for p, b in points if b.device in devices], bus, clock)
 
 
+def _bacnet(config: BacnetConnectorConfig, model: SiteModel, bus: Bus, clock: Clock) -> Connector:
+    points = bound_points(model, "bacnet", BacnetBinding)
+    mine = [(p, b) for p, b in points if config.device(b.device) is not None]
+    return BacnetConnector(config, mine, bus, clock)
+
+
 def _opcua(config: OpcuaConnectorConfig, model: SiteModel, bus: Bus, clock: Clock) -> Connector:
     points = bound_points(model, "opcua", OpcuaBinding)
     mine = [(p, b) for p, b in points if config.server(b.server) is not None]
@@ -78,12 +91,35 @@ def _opcua(config: OpcuaConnectorConfig, model: SiteModel, bus: Bus, clock: Cloc
 CONNECTOR_FACTORIES: dict[type[Any], Callable[[Any, SiteModel, Bus, Clock], Connector]] = {
     MqttConnectorConfig: _mqtt,
     ModbusConnectorConfig: _modbus,
+    BacnetConnectorConfig: _bacnet,
     OpcuaConnectorConfig: _opcua,
 }
 
 
 def build_connector(config: ConnectorConfig, model: SiteModel, bus: Bus, clock: Clock) -> Connector:
     return CONNECTOR_FACTORIES[type(config)](config, model, bus, clock)
+
+
+def unreachable_points(connectors: list[ConnectorConfig], model: SiteModel) -> list[str]:
+    """Points bound to a connector kind or device that no configured connector reaches."""
+    reachable: dict[str, Callable[[Any], bool]] = {"health": lambda b: True}
+    for c in connectors:
+        if isinstance(c, MqttConnectorConfig):
+            reachable["mqtt"] = lambda b: True
+    modbus = {d.name for c in connectors if isinstance(c, ModbusConnectorConfig) for d in c.devices}
+    bacnet = {
+        d.instance for c in connectors if isinstance(c, BacnetConnectorConfig) for d in c.devices
+    }
+    opcua = {s.name for c in connectors if isinstance(c, OpcuaConnectorConfig) for s in c.servers}
+    reachable["modbus"] = lambda b: b.device in modbus
+    reachable["bacnet"] = lambda b: b.device in bacnet
+    reachable["opcua"] = lambda b: b.server in opcua
+    return [
+        point.id
+        for point in model.points()
+        if (binding := model.binding(point.id)) is not None
+        and not reachable.get(binding.connector, lambda b: False)(binding)
+    ]
 
 
 def build_health_connector(model: SiteModel, bus: Bus, clock: Clock) -> HealthConnector | None:
@@ -103,6 +139,14 @@ class Platform:
         self.history = SqliteHistory(config.history_path)
         self.writer = HistoryWriter(self.bus, self.history, clock, queue_size=config.bus.queue_size)
         self.connectors = [build_connector(c, model, self.bus, clock) for c in config.connectors]
+        self.unreachable = unreachable_points(config.connectors, model)
+        if self.unreachable:
+            log.warning(
+                "%d bound points have no configured connector or device and will get no data, "
+                "e.g. %s",
+                len(self.unreachable),
+                ", ".join(self.unreachable[:3]),
+            )
         # Health points are made from the other connectors' reports: it starts first.
         self.health_points = build_health_connector(model, self.bus, clock)
         self.app = create_app(
@@ -191,4 +235,5 @@ class Platform:
             "bus": [asdict(s) for s in self.bus.stats()],
             "history": asdict(self.writer.stats()),
             "offline": [c["device"] for c in connectors if c["state"] == DeviceState.OFFLINE.value],
+            "unreachable_points": len(self.unreachable),
         }

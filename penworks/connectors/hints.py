@@ -84,6 +84,7 @@ _RULES: tuple[tuple[str, str], ...] = (
     ("occupied occupancy presence occ", "Occupancy_Sensor"),
     ("lux illuminance lx", "Illuminance_Sensor"),
     # states
+    ("mode", "Mode_Status"),
     ("fan | status state", "Fan_Status"),
     ("run running | status state", "Run_Status"),
     ("fault flt", "Fault_Status"),

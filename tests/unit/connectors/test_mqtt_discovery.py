@@ -45,7 +45,8 @@ def test_words(name: str, expected: list[str]) -> None:
         ("reading", "degC", "Temperature_Sensor"),
         ("reading", "kW", "Electric_Power_Sensor"),
         ("count", None, None),
-        ("mode", "furlong", None),
+        ("gizmo", "furlong", None),
+        ("mode", "furlong", "Mode_Status"),
     ],
 )
 def test_suggest_brick_from_key_words_then_unit(
