@@ -24,6 +24,8 @@ from penworks.config import (
 from penworks.core import Clock, PenworksError, RealClock, SimClock
 from penworks.discovery import DISCOVERERS, discover, write_report
 from penworks.model import SiteModel, dump_site_yaml, export_turtle, import_turtle, stats
+from penworks.model.loader import read_site
+from penworks.model.merge import load_fragment, merge_fragment
 from penworks.runtime import Platform
 from penworks.sim import Twin
 from penworks.sim.mqtt_devices import run_devices
@@ -121,6 +123,13 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("file", type=Path, help="Brick model (.ttl)")
     imp.add_argument("--out", type=Path, required=True, help="site file to write (YAML)")
     imp.set_defaults(func=_model_import)
+    merge = model_commands.add_parser(
+        "merge", help="merge site fragments (templates, spaces, placed equipment) into a site"
+    )
+    merge.add_argument("site", type=Path, help="site file (YAML)")
+    merge.add_argument("fragments", type=Path, nargs="+", help="fragment files, merged in order")
+    merge.add_argument("--out", type=Path, required=True, help="site file to write")
+    merge.set_defaults(func=_model_merge)
     st = model_commands.add_parser("stats", help="count Brick classes and relations")
     st.add_argument(
         "file", type=Path, nargs="?", help="site YAML or Brick .ttl (default: the configured site)"
@@ -258,6 +267,16 @@ def _model_import(args: argparse.Namespace) -> int:
     args.out.write_text(dump_site_yaml(site), encoding="utf-8")
     SiteModel.load(args.out)  # what was written must load back
     print(f"wrote {args.out}")
+    return 0
+
+
+def _model_merge(args: argparse.Namespace) -> int:
+    site, _ = read_site(args.site)
+    for path in args.fragments:
+        site = merge_fragment(site, load_fragment(path), source=str(path))
+    model = SiteModel.from_def(site, source=str(args.out))  # what is written must load
+    args.out.write_text(dump_site_yaml(site), encoding="utf-8")
+    print(f"wrote {args.out}: {len(model.points())} points, {len(model.entities())} entities")
     return 0
 
 
