@@ -134,7 +134,12 @@ EQUIPMENT_RULES: tuple[tuple[tuple[frozenset[str], ...], str], ...] = tuple(
 )
 
 # A word that a protocol role adds when the name does not already say it.
-_ROLE_WORDS: dict[str, str] = {"setpoint": "sp", "command": "cmd", "status": "status"}
+_ROLE_WORDS: dict[str, str] = {
+    "setpoint": "sp",
+    "command": "cmd",
+    "status": "status",
+    "alarm": "alarm",
+}
 
 BRICK_BY_UNIT: dict[str, str] = {
     "degC": "Temperature_Sensor",
@@ -249,6 +254,7 @@ _ROLE_GROUP: dict[str, frozenset[str]] = {
     "sp": frozenset(_SP.split()),
     "cmd": frozenset(_CMD.split()),
     "status": frozenset({"status", "state"}),
+    "alarm": frozenset({"alarm", "alm"}),
 }
 
 

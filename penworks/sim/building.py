@@ -76,17 +76,15 @@ class Building:
             self._step(STEP_S)
 
     def inject(
-        self, kind: ScenarioKind | str, target: str, start: datetime | None = None, **kw: object
+        self,
+        kind: ScenarioKind | str,
+        target: str,
+        start: datetime | None = None,
+        duration_s: float | None = None,
+        **params: object,
     ) -> Injection:
         """Schedule a scenario (now, unless a start is given)."""
-        duration = kw.pop("duration_s", None)
-        return self.scenarios.inject(
-            kind,
-            target,
-            start or self.now,
-            None if duration is None else float(duration),  # type: ignore[arg-type]
-            **kw,
-        )
+        return self.scenarios.inject(kind, target, start or self.now, duration_s, **params)
 
     def _step(self, dt: float) -> None:
         moves = self.people.advance(self.now)

@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 CONNECTOR = "bacnet"
 DEVICE_BRICK = "BACnet_Controller"  # when the device's name suggests no equipment
+ALARM_BRICK = "Alarm"  # an alarm object whose name suggests no alarm class
 DISCOVERY_INSTANCE = 4194001  # the device object discovery uses for itself
 DESCRIBED = (
     "object-name",
@@ -181,6 +182,26 @@ def role(obj: ObjectRef, name: str, description: str | None, unit: str | None) -
     return info.role
 
 
+def brick(obj: ObjectRef, name: str, description: str | None, unit: str | None) -> str | None:
+    """The Brick class an object suggests; an alarm object (life safety) is always an Alarm.
+
+    A fire panel names its detectors by place and kind (Smoke Det R301, Heat Det 3F); only
+    smoke has a Brick alarm class of its own, and a name like "Sprinkler Flow" must not
+    make a detector a flow sensor.
+    """
+    its_role = role(obj, name, description, unit)
+    suggested = suggest_brick(name, unit, description=description, role=its_role)
+    if its_role == "alarm" and not _is_alarm(suggested):
+        return ALARM_BRICK
+    return suggested
+
+
+def _is_alarm(brick_class: str | None) -> bool:
+    return brick_class is not None and (
+        brick_class == ALARM_BRICK or brick_class.endswith(f"_{ALARM_BRICK}")
+    )
+
+
 def _point(reading: ObjectReading, instance: int, device: str) -> DiscoveredPoint:
     obj = reading.obj
     info = obj.info
@@ -202,9 +223,7 @@ def _point(reading: ObjectReading, instance: int, device: str) -> DiscoveredPoin
         name=name,
         kind=info.kind.value,
         unit=unit,
-        suggested_brick=suggest_brick(
-            name, unit, description=description, role=role(obj, name, description, unit)
-        ),
+        suggested_brick=brick(obj, name, description, unit),
         sample=_sample(values.get(PRESENT_VALUE)),
         extra=extra,
         device=device,

@@ -29,6 +29,7 @@ class Datatype(StrEnum):
     UNSIGNED = "unsigned"
     INTEGER = "integer"
     TEXT = "text"
+    ENUMERATED = "enumerated"  # a named state, e.g. a LifeSafetyState: read as its name
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,10 @@ OBJECT_TYPES: dict[str, ObjectType] = {
     "characterstring-value": ObjectType(_T, None, _V, Datatype.TEXT),
     "accumulator": ObjectType(_N, "sensor", _R, Datatype.UNSIGNED),
     "pulse-converter": ObjectType(_N, "sensor", _R, Datatype.REAL),
+    # a fire panel's detectors and zones: the LifeSafetyState as text (quiet, alarm, ...);
+    # life safety is observed, never commanded
+    "life-safety-point": ObjectType(_T, "alarm", _R, Datatype.ENUMERATED),
+    "life-safety-zone": ObjectType(_T, "alarm", _R, Datatype.ENUMERATED),
 }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import socket
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
@@ -44,6 +45,8 @@ from penworks.connectors.bacnet.errors import (
 )
 from penworks.connectors.bacnet.objects import ObjectRef
 from penworks.connectors.bacnet.values import Undecoded
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -118,6 +121,7 @@ class BacnetStack:
         # waiting for them here turns a bind that never happens into an error.
         for link_layer in self._app.link_layers.values():
             await asyncio.gather(*getattr(link_layer.server, "_transport_tasks", ()))
+            _enlarge_receive_buffer(getattr(link_layer.server, "local_transport", None))
 
     def close(self) -> None:
         self._app.close()
@@ -351,3 +355,19 @@ def _decoded(value: object) -> object:
     if isinstance(value, Exception):  # get_value() hands back its DecodingError
         return Undecoded(f"bacpypes3 cannot decode the notification: {value}")
     return value
+
+
+RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
+
+
+def _enlarge_receive_buffer(transport: object) -> None:
+    """A burst of COV notifications (hundreds of small datagrams) must not overflow the
+    socket's default buffer (about 256 datagrams), where unconfirmed ones would be lost."""
+    get_extra_info = getattr(transport, "get_extra_info", None)
+    sock = get_extra_info("socket") if callable(get_extra_info) else None
+    if sock is None:
+        return
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
+    except OSError as exc:
+        log.info("could not enlarge the BACnet receive buffer: %s", exc)

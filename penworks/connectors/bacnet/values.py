@@ -56,7 +56,7 @@ def plain(raw: object) -> Value:
     if isinstance(raw, Null):
         raise PayloadError("the device sent null")
     if isinstance(raw, Enumerated):
-        return str(raw)  # a named state, e.g. normal
+        return str(raw)  # a named state, e.g. normal, or a life-safety state: pre-alarm
     if isinstance(raw, float):  # Real, Double
         return float(raw)
     if isinstance(raw, int) and not isinstance(raw, bool):  # Unsigned, Integer
@@ -107,6 +107,8 @@ def encode_command(obj: ObjectRef, value: Value) -> object:
     if info is None:
         raise PayloadError(f"{obj.type} is not an object type Penworks writes")
     datatype = info.datatype
+    if datatype is Datatype.ENUMERATED:
+        raise PayloadError(f"{obj.type} objects are observed, never commanded")
     if datatype is Datatype.BINARY:
         return BinaryPV("active" if _binary(value) else "inactive")
     if datatype is Datatype.TEXT:

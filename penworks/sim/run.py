@@ -1,0 +1,247 @@
+"""The twin running: the building stepped on a clock, its devices served over their protocols.
+
+`RunningTwin` starts one server per protocol grouping (the MQTT devices through one broker
+connection, a Modbus gateway per gateway name, the BACnet devices each on a port of their
+own, an OPC UA server per server name), then advances the building to the clock's now and
+pushes what changed to the servers, step after step. It also listens on a control topic
+for scenarios to inject, and writes the connection sheet an integrator would be given:
+the connector configs that reach every device.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiomqtt
+
+from penworks.core import Clock
+from penworks.sim.building import STEP_S, Building
+from penworks.sim.devices import SimDevice
+from penworks.sim.scenarios import ScenarioError
+from penworks.sim.servers.bacnet import BacnetDevices
+from penworks.sim.servers.base import DeviceServer, Endpoint
+from penworks.sim.servers.modbus import ModbusGateway
+from penworks.sim.servers.mqtt import MqttDevices, broker_address
+from penworks.sim.servers.opcua import OpcuaServer
+
+log = logging.getLogger(__name__)
+
+CONTROL_TOPIC = "penworks-sim/b15/scenario"  # outside b15/: not the building's own data
+MQTT_WATCH = ("b15/+/+/+", "b15/+/+")  # device state topics; commands and results are deeper
+OPCUA_FOLDERS = {"lifts": "Elevators"}
+
+
+@dataclass(frozen=True, slots=True)
+class Ports:
+    """Where the twin's servers listen (0: a free port each)."""
+
+    host: str = "127.0.0.1"
+    modbus: int = 0  # the first gateway's port; the next gateways take the next ones
+    bacnet: int = 0  # the first device's UDP port; each next device the next one
+    opcua: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Polling:
+    """How often (simulated seconds) the platform should poll what it polls."""
+
+    modbus_s: float = 60.0
+    bacnet_s: float = 60.0
+    opcua_publishing_ms: float = 1000.0
+
+
+class RunningTwin:
+    def __init__(
+        self,
+        building: Building,
+        clock: Clock,
+        broker: str,
+        *,
+        ports: Ports | None = None,
+        polling: Polling | None = None,
+    ) -> None:
+        self.building = building
+        self.clock = clock
+        self.broker = broker
+        self.ports = ports or Ports()
+        self.polling = polling or Polling()
+        self.servers: list[DeviceServer] = self._servers(building.devices())
+        self._control: asyncio.Task[None] | None = None
+        self.steps = 0
+        self.behind_s = 0.0  # how far the building lagged the clock at the last step
+
+    def _servers(self, devices: Sequence[SimDevice]) -> list[DeviceServer]:
+        by_protocol: dict[str, list[SimDevice]] = defaultdict(list)
+        for device in devices:
+            by_protocol[device.protocol].append(device)
+        host = self.ports.host
+        servers: list[DeviceServer] = []
+        if by_protocol["mqtt"]:
+            now = self._now
+            servers.append(MqttDevices("mqtt", by_protocol["mqtt"], self.broker, now))
+        port = self.ports.modbus
+        for gateway, members in _grouped(by_protocol["modbus"]).items():
+            servers.append(ModbusGateway(gateway, members, host=host, port=port))
+            port = port + 1 if port else 0
+        if by_protocol["bacnet"]:
+            servers.append(
+                BacnetDevices(
+                    "bacnet", by_protocol["bacnet"], host=host, base_port=self.ports.bacnet
+                )
+            )
+        port = self.ports.opcua
+        for server, members in _grouped(by_protocol["opcua"]).items():
+            servers.append(
+                OpcuaServer(
+                    server,
+                    members,
+                    host=host,
+                    port=port,
+                    path=f"/{server}",
+                    folder=OPCUA_FOLDERS.get(server, "Devices"),
+                    clock=self.clock,
+                )
+            )
+            port = port + 1 if port else 0
+        return servers
+
+    def _now(self) -> datetime:
+        return self.building.now
+
+    async def start(self) -> None:
+        self.building.advance_to(self.clock.now())
+        for server in self.servers:
+            await server.sync()  # the first values are there before anyone can ask
+            await server.start()
+        self._control = asyncio.create_task(self._listen(), name="twin-control")
+
+    async def stop(self) -> None:
+        if self._control is not None:
+            self._control.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._control
+        for server in reversed(self.servers):
+            await server.stop()
+
+    async def run(self) -> None:
+        """Step and serve until cancelled."""
+        while True:
+            now = self.clock.now()
+            self.building.advance_to(now)
+            self.behind_s = (now - self.building.now).total_seconds()
+            for server in self.servers:
+                await server.sync()
+            self.steps += 1
+            await self.clock.sleep(STEP_S)
+
+    def endpoints(self) -> list[Endpoint]:
+        return [e for server in self.servers for e in server.endpoints()]
+
+    def connector_config(self) -> list[dict[str, Any]]:
+        """The platform's connector configs that reach every device of the twin."""
+        return connector_config(self.endpoints(), self.broker, self.polling)
+
+    async def _listen(self) -> None:
+        """Inject scenarios sent on the control topic; answer on <topic>/result."""
+        host, port = broker_address(self.broker)
+        while True:
+            try:
+                async with aiomqtt.Client(host, port) as client:
+                    await client.subscribe(CONTROL_TOPIC, qos=1)
+                    async for message in client.messages:
+                        payload = message.payload if isinstance(message.payload, bytes) else b""
+                        answer = self.inject_request(payload)
+                        await client.publish(f"{CONTROL_TOPIC}/result", json.dumps(answer), qos=1)
+            except aiomqtt.MqttError as exc:
+                log.warning("twin control lost the broker: %s", exc)
+                await asyncio.sleep(1.0)
+
+    def inject_request(self, payload: bytes) -> dict[str, Any]:
+        """A scenario request {scenario, target, duration_s?, request?} -> the answer."""
+        try:
+            body = json.loads(payload)
+            if not isinstance(body, dict):
+                raise ValueError("expected a JSON object")
+            duration = body.get("duration_s")
+            injection = self.building.inject(
+                str(body["scenario"]),
+                str(body["target"]),
+                duration_s=None if duration is None else float(duration),
+            )
+        except (ValueError, KeyError, TypeError, ScenarioError) as exc:
+            return {"ok": False, "detail": str(exc), "request": _request_id(payload)}
+        return {
+            "ok": True,
+            "detail": f"{injection.kind.value} at {injection.target} "
+            f"from {injection.start.isoformat()} to {injection.end.isoformat()}",
+            "request": _request_id(payload),
+        }
+
+
+def _request_id(payload: bytes) -> str | None:
+    try:
+        body = json.loads(payload)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return str(body.get("request")) if isinstance(body, dict) and "request" in body else None
+
+
+def _grouped(devices: Sequence[SimDevice]) -> dict[str, list[SimDevice]]:
+    groups: dict[str, list[SimDevice]] = defaultdict(list)
+    for device in devices:
+        groups[device.gateway or "default"].append(device)
+    return dict(groups)
+
+
+def connector_config(
+    endpoints: Sequence[Endpoint], broker: str, polling: Polling
+) -> list[dict[str, Any]]:
+    """Connector configs (as the platform's config file holds them) for these endpoints."""
+    configs: list[dict[str, Any]] = [{"type": "mqtt", "url": broker, "watch": list(MQTT_WATCH)}]
+    modbus = [e for e in endpoints if e.protocol == "modbus"]
+    if modbus:
+        devices = [
+            {
+                "name": e.device,
+                "host": e.host,
+                "port": e.port,
+                "unit_id": int(e.address),
+                "poll_s": polling.modbus_s,
+            }
+            for e in modbus
+        ]
+        configs.append({"type": "modbus", "devices": devices})
+    bacnet = [e for e in endpoints if e.protocol == "bacnet"]
+    if bacnet:
+        devices = [
+            {
+                "instance": int(e.address),
+                "address": f"{e.host}:{e.port}",
+                "poll_s": polling.bacnet_s,
+            }
+            for e in bacnet
+        ]
+        configs.append({"type": "bacnet", "address": f"{bacnet[0].host}/32:0", "devices": devices})
+    servers: dict[str, str] = {}
+    for e in endpoints:
+        if e.protocol == "opcua":
+            servers.setdefault(e.server, e.url)
+    if servers:
+        configs.append(
+            {
+                "type": "opcua",
+                "servers": [
+                    {"name": name, "url": url, "publishing_ms": polling.opcua_publishing_ms}
+                    for name, url in servers.items()
+                ],
+            }
+        )
+    return configs
