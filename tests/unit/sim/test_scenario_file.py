@@ -1,0 +1,67 @@
+"""Scenario files: entries at an instant or after the start, errors that name the entry."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from penworks.core import ConfigError
+from penworks.sim.building import Building
+from penworks.sim.scenario_file import parse_duration, schedule_file
+from penworks.sim.scenarios import ScenarioKind
+
+T0 = datetime(2026, 7, 15, 2, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "delta"),
+    [
+        ("PT2H", timedelta(hours=2)),
+        ("P1DT30M", timedelta(days=1, minutes=30)),
+        ("PT45S", timedelta(seconds=45)),
+    ],
+)
+def test_durations(text: str, delta: timedelta) -> None:
+    assert parse_duration(text) == delta
+
+
+@pytest.mark.parametrize("text", ["2h", "PT", "P", "PT1.5H"])
+def test_bad_durations(text: str) -> None:
+    with pytest.raises(ValueError, match="ISO 8601"):
+        parse_duration(text)
+
+
+def test_a_file_schedules_its_scenarios(tmp_path: Path) -> None:
+    path = tmp_path / "scenarios.yaml"
+    path.write_text(
+        "- {scenario: meeting_no_show, target: f3/m301, after: PT2H}\n"
+        "- {scenario: meeting_no_show, target: f2/m201, at: '2026-07-15T15:00+08:00',"
+        " duration_s: 600}\n"
+    )
+    building = Building(T0, [])
+    first, second = schedule_file(path, building)
+    assert (first.kind, first.target, first.start) == (
+        ScenarioKind.MEETING_NO_SHOW,
+        "f3/m301",
+        T0 + timedelta(hours=2),
+    )
+    assert second.start == datetime(2026, 7, 15, 7, 0, tzinfo=UTC)
+    assert second.end - second.start == timedelta(seconds=600)
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("- {scenario: meteor, target: f3/r301, after: PT1H}", r":1: \[0\]\.scenario"),
+        ("- {scenario: meeting_no_show, target: f3/m301}", "exactly one of at or after"),
+        ("- {scenario: meeting_no_show, target: f3/m301, at: '2026-07-15T15:00'}", "time zone"),
+        ("- {scenario: meeting_no_show, target: f9/x, after: PT1H}", r"\[0\]: .*cannot happen at"),
+    ],
+)
+def test_bad_entries_are_named(tmp_path: Path, entry: str, message: str) -> None:
+    path = tmp_path / "scenarios.yaml"
+    path.write_text(entry + "\n")
+    with pytest.raises(ConfigError, match=message):
+        schedule_file(path, Building(T0, []))
