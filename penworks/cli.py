@@ -4,38 +4,32 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import signal
 import sys
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from penworks import __version__
-from penworks.broker import EmbeddedBroker
 from penworks.config import (
     DEFAULT_SITE,
-    ApiConfig,
-    MqttConnectorConfig,
     PlatformConfig,
     load_platform_config,
 )
 from penworks.core import Clock, PenworksError, RealClock, SimClock
+from penworks.demo import TwinOptions, run_demo, run_twin, send_scenario
 from penworks.discovery import DISCOVERERS, discover, write_report
 from penworks.model import SiteModel, dump_site_yaml, export_turtle, import_turtle, stats
 from penworks.model.loader import read_site
 from penworks.model.merge import load_fragment, merge_fragment
 from penworks.runtime import Platform
-from penworks.sim import Twin
-from penworks.sim.mqtt_devices import run_devices
+from penworks.sim.run import Ports, RunningTwin
+from penworks.sim.scenarios import DESCRIPTIONS, ScenarioKind
+from penworks.sim.twin import building15
 
 log = logging.getLogger("penworks")
-
-INPUTS_TIMEOUT_S = 10.0  # how long the demo's twin waits for the platform to subscribe
-# The twin's device state topics: watched so data on a topic no point binds is kept as a
-# dead letter, while command and result topics stay out of the platform's input.
-DEMO_WATCH = ("b15/+/+/hvac", "b15/+/+/light", "b15/meter/+", "b15/roof/+/+")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -45,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("amqtt", "transitions", "uvicorn.error", "asyncio"):
+    for noisy in ("amqtt", "transitions", "uvicorn.error", "asyncio", "asyncua", "pymodbus"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if not hasattr(args, "func"):
         parser.print_help()
@@ -80,13 +74,19 @@ def _parser() -> argparse.ArgumentParser:
         "--start", type=_aware_datetime, help="simulated start (ISO 8601 with zone); default now"
     )
     demo.add_argument("--site", type=Path, default=DEFAULT_SITE, help="site model file")
+    demo.add_argument("--scenarios", type=Path, help="scenario file to schedule (YAML)")
+    demo.add_argument(
+        "--truth", type=Path, help="ground-truth log (default: ground-truth.jsonl in --data)"
+    )
     demo.set_defaults(func=_demo)
 
     run = commands.add_parser("run", help="run the platform against real devices")
     run.add_argument("--config", type=Path, required=True, help="platform config file (YAML)")
     run.set_defaults(func=_run)
 
-    sim = commands.add_parser("sim", help="run the Building 15 twin alone against an MQTT broker")
+    sim = commands.add_parser(
+        "sim", help="run the Building 15 twin alone, its devices on their own protocols"
+    )
     sim.add_argument("--broker", default="mqtt://127.0.0.1:1883", help="mqtt://HOST:PORT")
     sim.add_argument(
         "--speed", type=float, default=1.0, help="simulated seconds per second (1..600)"
@@ -94,7 +94,27 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, default=15, help="seed of the twin")
     sim.add_argument("--start", type=_aware_datetime, help="simulated start (ISO 8601 with zone)")
     sim.add_argument("--duration", type=float, help="stop after this many wall-clock seconds")
+    sim.add_argument("--host", default="127.0.0.1", help="address the device servers bind")
+    sim.add_argument("--modbus-port", type=int, default=15020, help="first Modbus gateway port")
+    sim.add_argument("--bacnet-port", type=int, default=47820, help="first BACnet device port")
+    sim.add_argument("--opcua-port", type=int, default=48400, help="OPC UA server port")
+    sim.add_argument("--scenarios", type=Path, help="scenario file to schedule (YAML)")
+    sim.add_argument("--truth", type=Path, default=Path("ground-truth.jsonl"), help="truth log")
+    sim.add_argument(
+        "--site", type=Path, default=DEFAULT_SITE, help="site file named in --write-config"
+    )
+    sim.add_argument(
+        "--write-config", type=Path, help="write a platform config that reaches the twin"
+    )
     sim.set_defaults(func=_sim)
+    sim_commands = sim.add_subparsers(metavar="ACTION")
+    scenario = sim_commands.add_parser("scenario", help="inject a scenario into a running twin")
+    scenario.add_argument("name", nargs="?", help="scenario: fire, water_leak, ...")
+    scenario.add_argument("--target", help="where: a place (f3/r301) or equipment (chiller1)")
+    scenario.add_argument("--duration", type=float, help="seconds (default: the scenario's own)")
+    scenario.add_argument("--broker", default="mqtt://127.0.0.1:1883", help="the twin's broker")
+    scenario.add_argument("--list", action="store_true", help="list scenarios and targets")
+    scenario.set_defaults(func=_sim_scenario)
 
     disc = commands.add_parser(
         "discover", help="find devices and draft site-model entries for them to review"
@@ -154,53 +174,41 @@ def _clock(speed: float, start: datetime | None) -> Clock:
     return SimClock(start or datetime.now(UTC), speed)
 
 
-def _publish_interval(speed: float) -> float:
-    """Simulated seconds between device reports: every 10 s live, once a minute when fast."""
-    return min(60.0, max(10.0, speed))
-
-
 def _demo(args: argparse.Namespace) -> int:
     clock = _clock(args.speed, args.start)
     model = SiteModel.load(args.site)
-    return asyncio.run(_run_demo(args, clock, model))
+    data = args.data.resolve()
+    options = TwinOptions(
+        seed=args.seed,
+        speed=args.speed,
+        ports=Ports(),
+        truth=args.truth or data / "ground-truth.jsonl",
+        scenarios=args.scenarios,
+    )
 
-
-async def _run_demo(args: argparse.Namespace, clock: Clock, model: SiteModel) -> int:
-    async with contextlib.AsyncExitStack() as stack:
-        url = args.broker
-        if url is None:
-            broker = await stack.enter_async_context(EmbeddedBroker(port=args.mqtt_port))
-            url = broker.url
-        config = PlatformConfig(
-            site=args.site,
-            data_dir=args.data.resolve(),
-            connectors=[MqttConnectorConfig(type="mqtt", url=url, watch=list(DEMO_WATCH))],
-            api=ApiConfig(port=args.port),
+    def ready(api_url: str, broker: str) -> None:
+        print(
+            f"Penworks demo: Building 15 live at {api_url}  (MQTT {broker}, speed {args.speed:g}x)"
         )
-        platform = Platform(config, clock, model)
-        twin = Twin(clock.now(), seed=args.seed)
+        print("Press Ctrl-C to stop.", flush=True)
 
-        def ready(api_url: str) -> None:
-            print(
-                f"Penworks demo: Building 15 live at {api_url}  (MQTT {url}, speed {args.speed:g}x)"
-            )
-            print("Press Ctrl-C to stop.", flush=True)
+    async def main() -> None:
+        stop = asyncio.Event()
+        _stop_on_signals(stop.set, args.duration)
+        await run_demo(
+            clock,
+            model,
+            args.site,
+            data,
+            args.port,
+            args.broker,
+            args.mqtt_port,
+            options,
+            ready,
+            stop,
+        )
 
-        _stop_on_signals(platform.request_stop, args.duration)
-
-        async def run_twin() -> None:
-            # Devices start once the platform listens, so their first report is not lost.
-            if not await platform.wait_inputs_online(INPUTS_TIMEOUT_S):
-                log.warning("the platform is not subscribed yet; starting the twin anyway")
-            await run_devices(twin, clock, url, publish_every_s=_publish_interval(args.speed))
-
-        twin_task = asyncio.create_task(run_twin(), name="twin")
-        try:
-            await platform.run(on_ready=ready)
-        finally:
-            twin_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await twin_task
+    asyncio.run(main())
     print("Penworks demo stopped; history is saved in", args.data)
     return 0
 
@@ -220,21 +228,44 @@ async def _run_platform(config: PlatformConfig, model: SiteModel) -> int:
 
 def _sim(args: argparse.Namespace) -> int:
     clock = _clock(args.speed, args.start)
-    return asyncio.run(_run_sim(args, clock))
+    options = TwinOptions(
+        seed=args.seed,
+        speed=args.speed,
+        ports=Ports(args.host, args.modbus_port, args.bacnet_port, args.opcua_port),
+        truth=args.truth,
+        scenarios=args.scenarios,
+    )
 
+    def ready(twin: RunningTwin) -> None:
+        counts = Counter(e.protocol for e in twin.endpoints())
+        devices = ", ".join(f"{n} {protocol}" for protocol, n in sorted(counts.items()))
+        print(f"Building 15 twin at {args.speed:g}x: {devices} devices; MQTT via {args.broker}")
+        if args.write_config is not None:
+            print(f"platform config written to {args.write_config}")
+        print("Press Ctrl-C to stop.", flush=True)
 
-async def _run_sim(args: argparse.Namespace, clock: Clock) -> int:
-    stop = asyncio.Event()
-    _stop_on_signals(stop.set, args.duration)
-    twin = Twin(clock.now(), seed=args.seed)
-    every = _publish_interval(args.speed)
-    task = asyncio.create_task(run_devices(twin, clock, args.broker, publish_every_s=every))
-    print(f"Building 15 twin publishing to {args.broker} at {args.speed:g}x", flush=True)
-    await stop.wait()
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async def main() -> None:
+        stop = asyncio.Event()
+        _stop_on_signals(stop.set, args.duration)
+        await run_twin(clock, args.broker, options, args.site, args.write_config, ready, stop)
+
+    asyncio.run(main())
     return 0
+
+
+def _sim_scenario(args: argparse.Namespace) -> int:
+    if args.list:
+        building = building15(datetime.now(UTC))
+        for kind in ScenarioKind:
+            targets = building.scenarios.targets(kind)
+            print(f"{kind.value}: {DESCRIPTIONS[kind]}")
+            print(f"    targets: {', '.join(targets) or '-'}")
+        return 0
+    if args.name is None or args.target is None:
+        raise PenworksError("give a scenario and --target (or --list to see them)")
+    answer = asyncio.run(send_scenario(args.broker, args.name, args.target, args.duration))
+    print(answer["detail"])
+    return 0 if answer.get("ok") else 1
 
 
 def _stop_on_signals(stop: Callable[[], None], duration: float | None) -> None:

@@ -20,6 +20,7 @@ from penworks.api import create_app
 from penworks.bus import Bus, MemoryBus
 from penworks.config import ConnectorConfig, MqttConnectorConfig, PlatformConfig
 from penworks.connectors import Connector, DeviceHealth, DeviceState
+from penworks.connectors.backoff import Backoff
 from penworks.connectors.bacnet import BacnetConnector, BacnetConnectorConfig
 from penworks.connectors.health import HealthConnector
 from penworks.connectors.modbus import ModbusConnector, ModbusConnectorConfig
@@ -162,6 +163,7 @@ class Platform:
             )
         )
         self._stop = asyncio.Event()
+        self.connector_restarts: dict[str, int] = {}
         self.url: str | None = None
 
     def request_stop(self) -> None:
@@ -175,7 +177,7 @@ class Platform:
         try:
             async with asyncio.TaskGroup() as tasks:
                 inputs = [
-                    tasks.create_task(c.run(), name=f"connector-{c.name}")
+                    tasks.create_task(self._supervise(c), name=f"connector-{c.name}")
                     for c in self._all_connectors()
                 ]
                 api = tasks.create_task(self._server.serve(), name="api")
@@ -191,6 +193,24 @@ class Platform:
             await writer
             await self.history.close()
             log.info("platform stopped; history flushed")
+
+    async def _supervise(self, connector: Connector) -> None:
+        """Run a connector; if it fails, log why and start it again after a pause.
+
+        The one place that catches any exception: a fault in one connector's code must not
+        take the platform, and every other connector, down with it.
+        """
+        backoff = Backoff(1.0, 60.0)
+        while True:
+            try:
+                await connector.run()
+                return
+            except Exception:
+                self.connector_restarts[connector.name] = (
+                    self.connector_restarts.get(connector.name, 0) + 1
+                )
+                log.exception("connector %s failed; restarting it", connector.name)
+            await asyncio.sleep(backoff.next_delay())
 
     def _all_connectors(self) -> list[Connector]:
         extra: list[Connector] = [self.health_points] if self.health_points else []
@@ -236,4 +256,5 @@ class Platform:
             "history": asdict(self.writer.stats()),
             "offline": [c["device"] for c in connectors if c["state"] == DeviceState.OFFLINE.value],
             "unreachable_points": len(self.unreachable),
+            "connector_restarts": dict(self.connector_restarts),
         }

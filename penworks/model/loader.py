@@ -10,6 +10,7 @@ from penworks.core import ConfigError
 from penworks.core.yamlfile import read_yaml
 from penworks.model.brick import BrickOntology
 from penworks.model.checks import check_site
+from penworks.model.merge import load_fragment, merge_fragment
 from penworks.model.places import Loc, Problems, SourceMap
 from penworks.model.schema import SiteDef
 from penworks.model.templates import expand_site
@@ -30,7 +31,15 @@ def read_site(path: Path) -> tuple[SiteDef, SourceMap]:
     site = validate_model(SiteDef, data, (), problems)
     problems.raise_if_any()
     assert site is not None
-    return site, sources
+    return _included(site, path), sources
+
+
+def _included(site: SiteDef, path: Path) -> SiteDef:
+    """The site with its include files merged in, in order (and no includes left)."""
+    for name in site.include:
+        fragment_path = path.parent / name
+        site = merge_fragment(site, load_fragment(fragment_path), source=str(fragment_path))
+    return site.model_copy(update={"include": []})
 
 
 def resolve_site(site: SiteDef, ontology: BrickOntology, sources: SourceMap) -> SiteDef:

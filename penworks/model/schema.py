@@ -15,7 +15,7 @@ from penworks.core import PointKind
 
 LOCAL_ID = r"^[a-z][a-z0-9_]*$"
 FULL_ID = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
-BRICK_CLASS = r"^[A-Z][A-Za-z0-9_]*$"
+BRICK_CLASS = r"^[A-Z][A-Za-z0-9_]*(\.[0-9][A-Za-z0-9_]*)?$"  # PM2.5_Sensor has a dot
 
 
 class Strict(BaseModel):
@@ -290,3 +290,8 @@ class SiteDef(Strict):
     tenants: list[TenantDef] = Field(default_factory=list)
     templates: dict[str, TemplateDef] = Field(default_factory=dict)
     buildings: list[BuildingDef] = Field(min_length=1)
+    include: list[str] = Field(
+        default_factory=list,
+        description="Fragment files (relative to this one) whose templates, spaces and placed "
+        "equipment are merged in: one file per system keeps a large site readable",
+    )

@@ -51,6 +51,14 @@ SYMBOL_TO_QUDT: Mapping[str, str] = MappingProxyType(
         "rpm": "REV-PER-MIN",
         "dB": "DeciB",
         "dBA": "DeciB_A",
+        "W/m2": "W-PER-M2",
+        "deg": "DEG",
+        "mm": "MilliM",
+        "mm/h": "MilliM-PER-HR",
+        "hPa": "HectoPA",
+        "mA": "MilliA",
+        "kg/h": "KiloGM-PER-HR",
+        "L/h": "L-PER-HR",
     }
 )
 

@@ -1,5 +1,1 @@
 """The Building 15 digital twin. It is the building, not the platform: it imports only core."""
-
-from penworks.sim.twin import CommandResult, Twin
-
-__all__ = ["CommandResult", "Twin"]

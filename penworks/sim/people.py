@@ -29,13 +29,14 @@ from penworks.sim.layout import (
     DoorUse,
     ZoneUse,
 )
+from penworks.sim.rights import AccessRights
 
 OUTSIDE = "out"
 CARPARK = "b1/carpark"
 LOBBY = "f1/lobby"
 HALL = "f1/hall"
 SECURITY = "f1/sec"
-DRIVES_SHARE = 0.3  # staff who come by car
+DRIVES_SHARE = 0.18  # staff who come by car (the car park has 40 bays)
 FACE_ENROLLED_SHARE = 0.6  # staff who consented to face access (all keep a card)
 ABSENT_SHARE = 0.12  # leave, travel, sick
 LUNCH_OUT_SHARE = 0.6
@@ -117,6 +118,7 @@ class People:
         self._tz = tz
         self.persons = _staff(seed)
         self.by_id = {p.id: p for p in self.persons}
+        self.rights = AccessRights(self.persons, seed)
         self.where: dict[str, str] = {p.id: OUTSIDE for p in self.persons}
         self.count: Counter[str] = Counter({OUTSIDE: len(self.persons)})
         self._plan: _Plan | None = None
@@ -379,25 +381,43 @@ class _Day:
         lunch = rng.gauss(12.1, 0.25)
         back = lunch + rng.uniform(0.5, 1.0)
         out_for_lunch = self.working and rng.random() < LUNCH_OUT_SHARE
+        errand = self.working and rng.random() < 0.3  # a facility or IT contact's errand
         route = self._arrival_route(person)
         hour = self._arrive(person, arrive, route)
+        leave = max(leave, hour + 1)
+        away: list[tuple[float, float, str]] = []  # time away from the desk, in order
+        if out_for_lunch and hour + 0.1 < lunch and back + 0.1 < leave:
+            away.append((lunch, back, OUTSIDE))
+        for start, end, room in sorted(self.busy.get(person.id, [])):
+            if hour + 0.05 < start - 0.03 and end + 0.05 < leave and _clear(away, start, end):
+                away.append((start, end, room))
+        if errand:
+            self._errand(person, hour, leave, away)
+        self._itinerary(person, sorted(away))
+        self._depart(person, leave, route)
+
+    def _itinerary(self, person: Person, away: list[tuple[float, float, str]]) -> None:
+        """Moves from the desk to each place in turn and back; straight on when back to back."""
         here = person.desk
-        meetings = sorted(self.busy.get(person.id, []))
-        for start, end, room in meetings:
-            if start < hour or end > leave:
+        for i, (start, end, where) in enumerate(away):
+            if where == OUTSIDE:  # lunch out: through the lobby and the main entrance
+                self._walk(start, person.id, here, LOBBY)
+                self.move(start + 0.03, person.id, LOBBY, OUTSIDE, entrance="main")
+                self.move(end, person.id, OUTSIDE, LOBBY, entrance="main", door="main")
+                self._walk(end + 0.03, person.id, LOBBY, person.desk)
+                here = person.desk
                 continue
-            if out_for_lunch and start < back and end > lunch:
-                continue
-            self._walk(start - 0.03, person.id, here, room)
-            self._walk(end, person.id, room, person.desk)
-        if out_for_lunch and arrive < lunch < leave:
-            self._walk(lunch, person.id, person.desk, LOBBY)
-            self.move(lunch + 0.03, person.id, LOBBY, OUTSIDE, entrance="main")
-            self.move(back, person.id, OUTSIDE, LOBBY, entrance="main", door="main")
-            self._walk(back + 0.03, person.id, LOBBY, person.desk)
-        if self.working and rng.random() < 0.05:  # someone fetching a tool from the plant room
-            self._errand(person, rng.uniform(10, 16))
-        self._depart(person, max(leave, hour + 1), route)
+            if here != where:
+                door = _RESTRICTED_DOOR.get(where)
+                if door is not None:
+                    self.move(start - 0.03, person.id, here, where, door=door)
+                else:
+                    self._walk(start - 0.03, person.id, here, where)
+            here = where
+            following = away[i + 1] if i + 1 < len(away) else None
+            if following is None or following[2] == OUTSIDE or following[0] - 0.03 > end + 0.02:
+                self._walk(end, person.id, where, person.desk)
+                here = person.desk
 
     def _arrival_route(self, person: Person) -> str:
         if person.plate is not None:
@@ -432,10 +452,28 @@ class _Day:
             door = _TENANT_DOOR[floor_of(to)]
         self.move(hour, person, origin, to, door=door)
 
-    def _errand(self, person: Person, hour: float) -> None:
-        room = self.rng.choice(sorted(_RESTRICTED_DOOR))
-        self.move(hour, person.id, person.desk, room, door=_RESTRICTED_DOOR[room])
-        self._walk(hour + 0.2, person.id, room, person.desk)
+    def _errand(
+        self, person: Person, arrived: float, leave: float, away: list[tuple[float, float, str]]
+    ) -> None:
+        """A visit to a restricted room at a free time; only people with the rights go."""
+        doors = {d.id: d for d in DOORS}
+        rooms = [
+            room
+            for room, door in sorted(_RESTRICTED_DOOR.items())
+            if self.people.rights.refusal(person, doors[door]) is None
+        ]
+        if not rooms:
+            return
+        room = self.rng.choice(rooms)
+        for _ in range(8):
+            hour = self.rng.uniform(10, 16)
+            if (
+                arrived + 0.1 < hour - 0.03
+                and hour + 0.3 < leave
+                and _clear(away, hour, hour + 0.2)
+            ):
+                away.append((hour, hour + 0.2, room))
+                return
 
     def _guard_day(self, person: Person) -> None:
         # Two guards share the day in the security room; the night one walks the car park.
@@ -461,6 +499,11 @@ class _Day:
             here = room
         self._walk(start + 2.3, person.id, here, LOBBY)
         self.move(start + 2.4, person.id, LOBBY, OUTSIDE, entrance="side")
+
+
+def _clear(away: list[tuple[float, float, str]], start: float, end: float) -> bool:
+    """Whether start..end keeps a margin from every time already away from the desk."""
+    return all(end + 0.1 <= s or start - 0.1 >= e for s, e, _ in away)
 
 
 _TITLES = (

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 CONTROL_TOPIC = "penworks-sim/b15/scenario"  # outside b15/: not the building's own data
 MQTT_WATCH = ("b15/+/+/+", "b15/+/+")  # device state topics; commands and results are deeper
 OPCUA_FOLDERS = {"lifts": "Elevators"}
+STOP_TIMEOUT_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,7 @@ class RunningTwin:
         self.servers: list[DeviceServer] = self._servers(building.devices())
         self._control: asyncio.Task[None] | None = None
         self.steps = 0
+        self._stopping = False
         self.behind_s = 0.0  # how far the building lagged the clock at the last step
 
     def _servers(self, devices: Sequence[SimDevice]) -> list[DeviceServer]:
@@ -129,11 +131,24 @@ class RunningTwin:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._control
         for server in reversed(self.servers):
-            await server.stop()
+            try:
+                async with asyncio.timeout(STOP_TIMEOUT_S):
+                    await server.stop()
+            except TimeoutError:  # a server that will not stop must not keep the twin up
+                log.warning("twin server %s did not stop within %g s", server.name, STOP_TIMEOUT_S)
+
+    def request_stop(self) -> None:
+        """Stop stepping after the current step.
+
+        A flag as well as cancellation: on Python 3.11, a library's asyncio.wait_for can
+        swallow a cancellation that arrives together with its answer (an MQTT publish, a
+        write), and the twin must stop all the same.
+        """
+        self._stopping = True
 
     async def run(self) -> None:
-        """Step and serve until cancelled."""
-        while True:
+        """Step and serve until request_stop() or cancellation."""
+        while not self._stopping:
             now = self.clock.now()
             self.building.advance_to(now)
             self.behind_s = (now - self.building.now).total_seconds()
@@ -226,6 +241,9 @@ def connector_config(
                 "instance": int(e.address),
                 "address": f"{e.host}:{e.port}",
                 "poll_s": polling.bacnet_s,
+                # Unconfirmed COV: a burst of changes must not leave hundreds of notifications
+                # waiting for acknowledgement (a bacpypes3 device stalls at 256 outstanding).
+                "cov_confirmed": False,
             }
             for e in bacnet
         ]

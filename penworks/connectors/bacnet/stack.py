@@ -194,6 +194,10 @@ class DeviceLink:
         rows = await self._ask(
             what, lambda: app.read_property_multiple(self._destination, list(parameters))
         )
+        if not isinstance(rows, list):
+            # bacpypes3 answers None when the reply could not be matched to the request
+            # (e.g. it came after a retry had already given up): a failed read, not a crash.
+            raise BacnetFailure(what, f"no usable answer ({type(rows).__name__})")
         return [_result(row) for row in rows]
 
     async def write(self, obj: ObjectRef, prop: str, value: object, priority: int | None) -> None:

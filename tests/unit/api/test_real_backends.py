@@ -18,7 +18,7 @@ from tests.unit.api.problem_check import assert_problem
 SITE_FILE = Path(__file__).parents[3] / "sites" / "building15.yaml"
 NOW = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
 TEMP = "b15.f3.r301.zone_air_temp"
-OCCUPANCY = "b15.f3.r301.lights.occupancy"
+OCCUPANCY = "b15.f3.r301.light.occupied"
 
 
 @pytest.fixture(scope="module")

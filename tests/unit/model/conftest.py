@@ -12,6 +12,7 @@ from penworks.model.brick import CACHE_ENV
 
 REPO = Path(__file__).resolve().parents[3]
 BUILDING15 = REPO / "sites" / "building15.yaml"
+SMALL_OFFICE = REPO / "tests" / "data" / "sites" / "small_office.yaml"
 BRICK_DATA = REPO / "tests" / "data" / "brick"
 
 
@@ -37,3 +38,9 @@ def ontology_11(cache_dir: Path) -> BrickOntology:
 @pytest.fixture(scope="session")
 def building15(ontology: BrickOntology) -> SiteModel:
     return SiteModel.load(BUILDING15, ontology)
+
+
+@pytest.fixture(scope="session")
+def small_office(ontology: BrickOntology) -> SiteModel:
+    """A small, stable site (13 zones over MQTT) for the behaviour of model queries."""
+    return SiteModel.load(SMALL_OFFICE, ontology)

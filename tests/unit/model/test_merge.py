@@ -95,3 +95,18 @@ def test_model_merge_writes_a_site_that_loads(
     assert main(["model", "merge", str(site_path), str(fragment_path), "--out", str(out)]) == 0
     assert "2 points" in capsys.readouterr().out
     assert SiteModel.load(out).point("b.f1.r2.sensor.temp").unit == "degC"
+
+
+def test_a_site_includes_its_fragments(files: tuple[Path, Path], tmp_path: Path) -> None:
+    site_path, fragment_path = files
+    site_path.write_text(SITE + f"include: [{fragment_path.name}]\n")
+    model = SiteModel.load(site_path)
+    assert model.point("b.f1.r2.sensor.temp").unit == "degC"
+    assert model.definition.include == []  # merged: a dump of it loads on its own
+
+
+def test_a_missing_include_is_named(files: tuple[Path, Path]) -> None:
+    site_path, _ = files
+    site_path.write_text(SITE + "include: [hvac.yaml]\n")
+    with pytest.raises(ConfigError, match="hvac.yaml: cannot read"):
+        SiteModel.load(site_path)

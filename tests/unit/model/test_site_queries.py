@@ -13,32 +13,32 @@ def ids(items: Sequence[Point | Entity]) -> list[str]:
     return [item.id for item in items]
 
 
-def test_point_lookup(building15: SiteModel) -> None:
-    point = building15.point("b15.f3.r301.zone_air_temp")
+def test_point_lookup(small_office: SiteModel) -> None:
+    point = small_office.point("b15.f3.r301.zone_air_temp")
     assert point.brick == "Zone_Air_Temperature_Sensor"
     assert (point.holder, point.location, point.tenant) == ("b15.f3.r301",) * 2 + ("nib",)
-    assert building15.has_point(point.id)
-    assert not building15.has_point("b15.f3.r301")
+    assert small_office.has_point(point.id)
+    assert not small_office.has_point("b15.f3.r301")
     with pytest.raises(UnknownPointError):
-        building15.point("b15.f3.r999.zone_air_temp")
+        small_office.point("b15.f3.r999.zone_air_temp")
 
 
 def test_equipment_points_are_located_in_the_space_and_inherit_its_tenant(
-    building15: SiteModel,
+    small_office: SiteModel,
 ) -> None:
-    setpoint = building15.point("b15.f4.m401.vav.setpoint")
+    setpoint = small_office.point("b15.f4.m401.vav.setpoint")
     assert (setpoint.holder, setpoint.location, setpoint.tenant) == (
         "b15.f4.m401.vav",
         "b15.f4.m401",
         "quill",
     )
     assert (setpoint.writable, setpoint.min, setpoint.max) == (True, 16.0, 30.0)
-    assert building15.point("b15.f1.lobby.lights.level").tenant is None
-    assert building15.entity("b15.f2.r202.vav").tenant == "inkwell"
+    assert small_office.point("b15.f1.lobby.lights.level").tenant is None
+    assert small_office.entity("b15.f2.r202.vav").tenant == "inkwell"
 
 
-def test_find_points_reasons_over_subclasses(building15: SiteModel) -> None:
-    temperature = building15.find_points(brick="Temperature_Sensor")
+def test_find_points_reasons_over_subclasses(small_office: SiteModel) -> None:
+    temperature = small_office.find_points(brick="Temperature_Sensor")
     classes = {p.brick for p in temperature}
     assert classes == {
         "Zone_Air_Temperature_Sensor",
@@ -47,16 +47,16 @@ def test_find_points_reasons_over_subclasses(building15: SiteModel) -> None:
     }
     assert len(temperature) == 13 + 2
     # An equivalent class name finds the same points.
-    assert ids(building15.find_points(brick="Supply_Air_Flow_Sensor")) == ids(
-        building15.find_points(brick="Discharge_Air_Flow_Sensor")
+    assert ids(small_office.find_points(brick="Supply_Air_Flow_Sensor")) == ids(
+        small_office.find_points(brick="Discharge_Air_Flow_Sensor")
     )
     # The setpoint is found under its deprecated name and under the name that replaces it.
-    assert len(building15.find_points(brick="Zone_Air_Temperature_Setpoint")) == 13
-    assert len(building15.find_points(brick="Target_Zone_Air_Temperature_Setpoint")) == 13
+    assert len(small_office.find_points(brick="Zone_Air_Temperature_Setpoint")) == 13
+    assert len(small_office.find_points(brick="Target_Zone_Air_Temperature_Setpoint")) == 13
 
 
-def test_find_points_within(building15: SiteModel) -> None:
-    in_room = ids(building15.find_points(within="b15.f3.r301"))
+def test_find_points_within(small_office: SiteModel) -> None:
+    in_room = ids(small_office.find_points(within="b15.f3.r301"))
     assert in_room == [
         "b15.f3.r301.zone_air_temp",
         "b15.f3.r301.zone_co2",
@@ -67,52 +67,52 @@ def test_find_points_within(building15: SiteModel) -> None:
         "b15.f3.r301.lights.occupancy",
         "b15.f3.r301.lights.illuminance",
     ]
-    assert len(building15.find_points(within="b15.f3")) == 4 * 8
-    for entity in building15.entities():
-        inside = ids(building15.find_points(within=entity.id))
+    assert len(small_office.find_points(within="b15.f3")) == 4 * 8
+    for entity in small_office.entities():
+        inside = ids(small_office.find_points(within=entity.id))
         assert len(inside) == len(set(inside)), entity.id
         assert all(i.startswith(entity.id + ".") for i in inside)
-    assert len(building15.find_points(within="b15")) == len(building15.points())
-    assert ids(building15.find_points(brick="Temperature_Sensor", within="b15.f2.r201.vav")) == []
-    assert ids(building15.find_points(brick="Setpoint", within="b15.f2.r201.vav")) == [
+    assert len(small_office.find_points(within="b15")) == len(small_office.points())
+    assert ids(small_office.find_points(brick="Temperature_Sensor", within="b15.f2.r201.vav")) == []
+    assert ids(small_office.find_points(brick="Setpoint", within="b15.f2.r201.vav")) == [
         "b15.f2.r201.vav.setpoint"
     ]
 
 
-def test_find_points_refuses_unknown_classes_and_places(building15: SiteModel) -> None:
+def test_find_points_refuses_unknown_classes_and_places(small_office: SiteModel) -> None:
     with pytest.raises(ModelError, match="Temperature_Sensor"):
-        building15.find_points(brick="Temprature_Sensor")
+        small_office.find_points(brick="Temprature_Sensor")
     with pytest.raises(UnknownEntityError, match="b15.f9"):
-        building15.find_points(within="b15.f9")
+        small_office.find_points(within="b15.f9")
     with pytest.raises(UnknownEntityError):
-        building15.find_points(within="b15.f3.r301.zone_air_temp")
+        small_office.find_points(within="b15.f3.r301.zone_air_temp")
 
 
-def test_find_entities(building15: SiteModel) -> None:
-    assert len(building15.find_entities(brick="VAV")) == 13
-    assert ids(building15.find_entities(brick="Meter")) == [
+def test_find_entities(small_office: SiteModel) -> None:
+    assert len(small_office.find_entities(brick="VAV")) == 13
+    assert ids(small_office.find_entities(brick="Meter")) == [
         "b15.b1.elec.main",
         "b15.b1.elec.hvac",
         "b15.b1.elec.lighting",
         "b15.b1.elec.plug",
     ]
-    assert ids(building15.find_entities(within="b15.f2.r201")) == [
+    assert ids(small_office.find_entities(within="b15.f2.r201")) == [
         "b15.f2.r201.vav",
         "b15.f2.r201.lights",
     ]
-    spaces = building15.find_entities(brick="Location", within="b15.f4")
+    spaces = small_office.find_entities(brick="Location", within="b15.f4")
     assert [e.kind for e in spaces] == [EntityKind.SPACE] * 3
 
 
-def test_entity(building15: SiteModel) -> None:
-    floor = building15.entity("b15.b1")
+def test_entity(small_office: SiteModel) -> None:
+    floor = small_office.entity("b15.b1")
     assert (floor.kind, floor.level, floor.brick, floor.parent) == (
         EntityKind.FLOOR,
         -1,
         "Basement",
         "b15",
     )
-    room = building15.entity("b15.f2.m201")
+    room = small_office.entity("b15.f2.m201")
     assert (room.local_id, room.name, room.area_m2, room.tenant) == (
         "m201",
         "Meeting room 201",
@@ -120,30 +120,30 @@ def test_entity(building15: SiteModel) -> None:
         "inkwell",
     )
     with pytest.raises(UnknownEntityError, match="b15.nowhere"):
-        building15.entity("b15.nowhere")
+        small_office.entity("b15.nowhere")
 
 
-def test_feeds_and_fed_by(building15: SiteModel) -> None:
-    assert ids(building15.fed_by("b15.f3.r302")) == ["b15.f3.r302.vav"]
-    assert ids(building15.feeds("b15.f3.r302.vav")) == ["b15.f3.r302"]
-    assert ids(building15.fed_by("b15.f3.r302.vav")) == ["b15.roof.roof.ahu1"]
-    assert len(building15.feeds("b15.roof.roof.ahu1")) == 13
-    assert ids(building15.fed_by("b15.b1.elec.plug")) == ["b15.b1.elec.main"]
-    assert building15.feeds("b15.f3.r302") == []
+def test_feeds_and_fed_by(small_office: SiteModel) -> None:
+    assert ids(small_office.fed_by("b15.f3.r302")) == ["b15.f3.r302.vav"]
+    assert ids(small_office.feeds("b15.f3.r302.vav")) == ["b15.f3.r302"]
+    assert ids(small_office.fed_by("b15.f3.r302.vav")) == ["b15.roof.roof.ahu1"]
+    assert len(small_office.feeds("b15.roof.roof.ahu1")) == 13
+    assert ids(small_office.fed_by("b15.b1.elec.plug")) == ["b15.b1.elec.main"]
+    assert small_office.feeds("b15.f3.r302") == []
     with pytest.raises(UnknownEntityError):
-        building15.feeds("b15.f3.r302.zone_air_temp")
+        small_office.feeds("b15.f3.r302.zone_air_temp")
 
 
-def test_points_of_is_direct_points_only(building15: SiteModel) -> None:
-    assert ids(building15.points_of("b15.f3.r301")) == [
+def test_points_of_is_direct_points_only(small_office: SiteModel) -> None:
+    assert ids(small_office.points_of("b15.f3.r301")) == [
         "b15.f3.r301.zone_air_temp",
         "b15.f3.r301.zone_co2",
     ]
-    assert building15.points_of("b15.f3") == []
+    assert small_office.points_of("b15.f3") == []
 
 
-def test_relations(building15: SiteModel) -> None:
-    relations = building15.relations()
+def test_relations(small_office: SiteModel) -> None:
+    relations = small_office.relations()
     assert Relation("b15", "hasPart", "b15.f3") in relations
     assert Relation("b15.f3", "hasPart", "b15.f3.r301") in relations
     assert Relation("b15.f3.r301", "isLocationOf", "b15.f3.r301.vav") in relations
@@ -153,17 +153,17 @@ def test_relations(building15: SiteModel) -> None:
     assert len(relations) == len(set(relations))
 
 
-def test_bindings(building15: SiteModel) -> None:
-    mqtt = building15.bindings("mqtt")
-    assert len(mqtt) == len(building15.points())
-    assert [p.id for p, _ in mqtt] == ids(building15.points())
-    assert building15.bindings("modbus") == []
+def test_bindings(small_office: SiteModel) -> None:
+    mqtt = small_office.bindings("mqtt")
+    assert len(mqtt) == len(small_office.points())
+    assert [p.id for p, _ in mqtt] == ids(small_office.points())
+    assert small_office.bindings("modbus") == []
     with pytest.raises(UnknownPointError):
-        building15.binding("b15.nothing")
+        small_office.binding("b15.nothing")
 
 
-def test_summary_is_a_json_ready_tree(building15: SiteModel) -> None:
-    summary = json.loads(json.dumps(building15.summary()))
+def test_summary_is_a_json_ready_tree(small_office: SiteModel) -> None:
+    summary = json.loads(json.dumps(small_office.summary()))
     assert summary["id"] == "penpark"
     building = summary["buildings"][0]
     f2 = next(f for f in building["floors"] if f["id"] == "b15.f2")
