@@ -27,6 +27,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_support import child_process  # noqa: E402
+
 from penworks.bus import MemoryBus  # noqa: E402
 from penworks.connectors import DeviceState  # noqa: E402
 from penworks.connectors.bacnet import (  # noqa: E402
@@ -107,34 +109,16 @@ async def run_device(port: int, count: int, rpm: bool) -> None:
 @contextlib.asynccontextmanager
 async def device_process(port: int, count: int, *, rpm: bool = True) -> AsyncIterator[Any]:
     """The device in a process of its own; what it yields starts the changes when called."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        __file__,
-        "device",
-        str(port),
-        str(count),
-        "rpm" if rpm else "no-rpm",
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    assert process.stdout is not None
-    assert process.stdin is not None
-    stdin = process.stdin
+    args = ("device", str(port), str(count), "rpm" if rpm else "no-rpm")
+    async with child_process(__file__, *args) as (process, _):
+        stdin = process.stdin
+        assert stdin is not None
 
-    async def go() -> None:
-        stdin.write(b"go\n")
-        await stdin.drain()
+        async def go() -> None:
+            stdin.write(b"go\n")
+            await stdin.drain()
 
-    try:
-        await process.stdout.readline()
         yield go
-    finally:
-        process.stdin.close()
-        try:
-            await asyncio.wait_for(process.wait(), 10)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
 
 
 # -- the connector (this process) -----------------------------------------------------------

@@ -26,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_support import child_process  # noqa: E402
 from pymodbus.server import ModbusTcpServer  # noqa: E402
 from pymodbus.simulator import DataType, SimData, SimDevice  # noqa: E402
 
@@ -74,27 +75,8 @@ async def device(count: int, port: int, in_process: bool) -> AsyncIterator[str]:
         finally:
             await server.shutdown()
         return
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        __file__,
-        "serve",
-        str(count),
-        str(port),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    assert process.stdout is not None
-    assert process.stdin is not None
-    try:
-        await process.stdout.readline()
+    async with child_process(__file__, "serve", str(count), str(port)) as (process, _):
         yield f"own process (pid {process.pid})"
-    finally:
-        process.stdin.close()
-        try:
-            await asyncio.wait_for(process.wait(), 10)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
 
 
 def points(count: int) -> list[tuple[Point, ModbusBinding]]:
@@ -138,14 +120,15 @@ async def measure_polling(count: int, port: int, seconds: float) -> None:
     print(f"errors     {stats['errors']:>10}  dead letters {stats['dead_letters']}")
 
 
-async def measure_latency(port: int, reads: int, size: int) -> None:
+async def measure_latency(port: int, reads: int, size: int, count: int) -> None:
+    """Reads of `size` registers, spread over the device's `count`."""
     session = DeviceSession(device_config(port))
     samples = []
     async with session.lock:
         await session.ensure_connected()
         for i in range(reads):
             started = time.perf_counter()
-            await session.read_registers(3, (i * size) % (BLOCK * 8 - size + 1), size)
+            await session.read_registers(3, (i * size) % (count - size + 1), size)
             samples.append((time.perf_counter() - started) * 1000.0)
     session.close()
     samples.sort()
@@ -161,8 +144,8 @@ async def main(args: argparse.Namespace) -> None:
     async with device(args.count, port, args.in_process) as where:
         print(f"{args.count:,} holding-register points, 1 device on 127.0.0.1:{port}: {where}")
         await measure_polling(args.count, port, args.seconds)
-        await measure_latency(port, args.reads, BLOCK)
-        await measure_latency(port, args.reads, 1)
+        await measure_latency(port, args.reads, min(BLOCK, args.count), args.count)
+        await measure_latency(port, args.reads, 1, args.count)
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

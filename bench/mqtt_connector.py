@@ -29,6 +29,8 @@ import aiomqtt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_support import child_process  # noqa: E402
+
 from penworks.broker import EmbeddedBroker  # noqa: E402
 from penworks.bus import MemoryBus  # noqa: E402
 from penworks.connectors import DeviceState  # noqa: E402
@@ -111,25 +113,8 @@ async def run_broker() -> None:
 
 @contextlib.asynccontextmanager
 async def broker_process() -> AsyncIterator[str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        __file__,
-        "broker",
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    assert process.stdout is not None
-    assert process.stdin is not None
-    try:
-        port = int((await process.stdout.readline()).decode())
+    async with child_process(__file__, "broker") as (_, port):
         yield f"mqtt://127.0.0.1:{port}"
-    finally:
-        process.stdin.close()
-        try:
-            await asyncio.wait_for(process.wait(), 10)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
 
 
 async def publish_from_another_process(url: str, prefix: str, count: int, qos: int) -> None:

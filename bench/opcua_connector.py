@@ -33,6 +33,8 @@ from asyncua import Server, ua
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_support import child_process  # noqa: E402
+
 from penworks.bus import MemoryBus  # noqa: E402
 from penworks.connectors import DeviceState  # noqa: E402
 from penworks.connectors.opcua import OpcuaConnector, OpcuaConnectorConfig  # noqa: E402
@@ -125,27 +127,8 @@ async def run_server(count: int) -> None:
 
 @contextlib.asynccontextmanager
 async def server_process(count: int) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        __file__,
-        "server",
-        str(count),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    assert process.stdout is not None
-    assert process.stdin is not None
-    try:
-        port = int((await process.stdout.readline()).decode())
+    async with child_process(__file__, "server", str(count), stop_s=20) as (process, port):
         yield f"opc.tcp://127.0.0.1:{port}/bench/", process
-    finally:
-        if not process.stdin.is_closing():
-            process.stdin.close()
-        try:
-            await asyncio.wait_for(process.wait(), 20)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
 
 
 async def server_write_rate(process: asyncio.subprocess.Process) -> float:

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from penworks.broker import EmbeddedBroker  # noqa: E402
 from penworks.core import SimClock  # noqa: E402
 from penworks.demo import polling  # noqa: E402
-from penworks.sim.building import SITE_TZ  # noqa: E402
+from penworks.sim.building import SITE_TZ, STEP_S  # noqa: E402
 from penworks.sim.run import RunningTwin  # noqa: E402
 from penworks.sim.twin import building15  # noqa: E402
 
@@ -46,9 +46,12 @@ def bench_step(hours: float) -> None:
     begin, cpu = time.perf_counter(), cpu_s()
     building.advance_to(START + timedelta(hours=hours))
     wall = time.perf_counter() - begin
-    steps = int(hours * 120)
+    steps = int(hours * 3600 / STEP_S)
     print(f"step   {hours:g} h of building time in {wall:.1f} s wall ({cpu_s() - cpu:.1f} s CPU)")
-    print(f"       {1000 * wall / steps:.2f} ms per 30 s step, 266 devices, 24 systems")
+    devices, systems = len(building.devices()), len(building.systems)
+    print(
+        f"       {1000 * wall / steps:.2f} ms per 30 s step, {devices} devices, {systems} systems"
+    )
 
 
 async def bench_serve(speed: float, hours: float) -> None:

@@ -8,18 +8,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from penworks.connectors.bacnet.config import BacnetConnectorConfig
 from penworks.connectors.modbus.config import ModbusConnectorConfig
 from penworks.connectors.opcua.config import OpcuaConnectorConfig
+from penworks.connectors.settings import Strict
+from penworks.core.repeats import repeated
 from penworks.core.yamlfile import load_yaml_model
+from penworks.model.schema import MqttBinding
 
 DEFAULT_SITE = Path(__file__).resolve().parent.parent / "sites" / "building15.yaml"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class MemoryBusConfig(Strict):
@@ -48,6 +47,10 @@ class MqttConnectorConfig(Strict):
     client_id: str | None = Field(None, description="MQTT client id (random when unset)")
     qos: int = Field(1, ge=0, le=2, description="Subscription QoS")
 
+    def reaches(self, binding: object) -> bool:
+        """Every MQTT binding: topics are the broker's, not a device list's."""
+        return isinstance(binding, MqttBinding)
+
 
 ConnectorConfig = Annotated[
     MqttConnectorConfig | ModbusConnectorConfig | BacnetConnectorConfig | OpcuaConnectorConfig,
@@ -72,10 +75,9 @@ class PlatformConfig(Strict):
 
     @model_validator(mode="after")
     def _unique_connector_names(self) -> PlatformConfig:
-        names = [c.name for c in self.connectors]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"connector names must be unique; repeated: {', '.join(duplicates)}")
+        twice = repeated(c.name for c in self.connectors)
+        if twice:
+            raise ValueError(f"connector names must be unique; repeated: {', '.join(twice)}")
         return self
 
     def resolved(self, base: Path) -> PlatformConfig:

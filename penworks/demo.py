@@ -62,7 +62,12 @@ def build(
     truth = GroundTruth(options.truth) if options.truth is not None else None
     building: Building = building15(clock.now(), seed=options.seed, truth=truth)
     if options.scenarios is not None:
-        schedule_file(options.scenarios, building)
+        try:
+            schedule_file(options.scenarios, building)
+        except ConfigError:
+            if truth is not None:
+                truth.close()
+            raise
     twin = RunningTwin(building, clock, broker, ports=options.ports, polling=polling(options.speed))
     return twin, truth
 

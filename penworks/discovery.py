@@ -72,8 +72,8 @@ def report(found: Discovery, target: str) -> DiscoveryReport:
         "# add it under `connectors:` of the platform config file.\n"
     )
     config_yaml = header + yaml.safe_dump([config], sort_keys=False, allow_unicode=True)
-    unsure = sum(1 for d in found.devices for p in d.points if p.suggested_brick is None)
-    return DiscoveryReport(found, draft_yaml(found, site, target, now), config_yaml, unsure)
+    draft = draft_yaml(found, site, target, now)
+    return DiscoveryReport(found, draft, config_yaml, found.unsure_points)
 
 
 def write_report(result: DiscoveryReport, site_out: Path, config_out: Path | None) -> str:

@@ -57,9 +57,16 @@ def bound_points(model: SiteModel, connector: str, kind: type[B]) -> list[tuple[
     return [(p, b) for p, b in model.bindings(connector) if isinstance(b, kind)]
 
 
+def reached_points(
+    config: ConnectorConfig, model: SiteModel, kind: type[B]
+) -> list[tuple[Point, B]]:
+    """The points of the devices (or servers, or broker) this connector config reaches."""
+    return [(p, b) for p, b in bound_points(model, config.type, kind) if config.reaches(b)]
+
+
 def _mqtt(config: MqttConnectorConfig, model: SiteModel, bus: Bus, clock: Clock) -> Connector:
     return MqttConnector(
-        bound_points(model, "mqtt", MqttBinding),
+        reached_points(config, model, MqttBinding),
         bus,
         clock,
         url=config.url,
@@ -71,21 +78,15 @@ def _mqtt(config: MqttConnectorConfig, model: SiteModel, bus: Bus, clock: Clock)
 
 
 def _modbus(config: ModbusConnectorConfig, model: SiteModel, bus: Bus, clock: Clock) -> Connector:
-    devices = {d.name for d in config.devices}
-    points = bound_points(model, "modbus", ModbusBinding)
-    return ModbusConnector(config, [(p, b) for p, b in points if b.device in devices], bus, clock)
+    return ModbusConnector(config, reached_points(config, model, ModbusBinding), bus, clock)
 
 
 def _bacnet(config: BacnetConnectorConfig, model: SiteModel, bus: Bus, clock: Clock) -> Connector:
-    points = bound_points(model, "bacnet", BacnetBinding)
-    mine = [(p, b) for p, b in points if config.device(b.device) is not None]
-    return BacnetConnector(config, mine, bus, clock)
+    return BacnetConnector(config, reached_points(config, model, BacnetBinding), bus, clock)
 
 
 def _opcua(config: OpcuaConnectorConfig, model: SiteModel, bus: Bus, clock: Clock) -> Connector:
-    points = bound_points(model, "opcua", OpcuaBinding)
-    mine = [(p, b) for p, b in points if config.server(b.server) is not None]
-    return OpcuaConnector(config, mine, bus, clock)
+    return OpcuaConnector(config, reached_points(config, model, OpcuaBinding), bus, clock)
 
 
 # Connector kinds: the config type -> how to build the connector from it.
@@ -102,24 +103,16 @@ def build_connector(config: ConnectorConfig, model: SiteModel, bus: Bus, clock: 
 
 
 def unreachable_points(connectors: list[ConnectorConfig], model: SiteModel) -> list[str]:
-    """Points bound to a connector kind or device that no configured connector reaches."""
-    reachable: dict[str, Callable[[Any], bool]] = {"health": lambda b: True}
-    for c in connectors:
-        if isinstance(c, MqttConnectorConfig):
-            reachable["mqtt"] = lambda b: True
-    modbus = {d.name for c in connectors if isinstance(c, ModbusConnectorConfig) for d in c.devices}
-    bacnet = {
-        d.instance for c in connectors if isinstance(c, BacnetConnectorConfig) for d in c.devices
-    }
-    opcua = {s.name for c in connectors if isinstance(c, OpcuaConnectorConfig) for s in c.servers}
-    reachable["modbus"] = lambda b: b.device in modbus
-    reachable["bacnet"] = lambda b: b.device in bacnet
-    reachable["opcua"] = lambda b: b.server in opcua
+    """Points bound to a connector kind or device that no configured connector reaches.
+
+    Health points need none: the health connector serves every one of them.
+    """
     return [
         point.id
         for point in model.points()
         if (binding := model.binding(point.id)) is not None
-        and not reachable.get(binding.connector, lambda b: False)(binding)
+        and not isinstance(binding, HealthBinding)
+        and not any(c.reaches(binding) for c in connectors)
     ]
 
 

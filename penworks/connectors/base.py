@@ -101,6 +101,11 @@ class Discovery:
     devices: list[DiscoveredDevice]
     connector_config: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def unsure_points(self) -> int:
+        """How many points came without a suggested Brick class."""
+        return sum(1 for d in self.devices for p in d.points if p.suggested_brick is None)
+
 
 class Connector(Protocol):
     """What the runtime and control need from every protocol connector."""

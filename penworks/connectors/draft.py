@@ -62,9 +62,7 @@ def draft_site(
 
 def draft_yaml(discovery: Discovery, site: SiteDef, target: str, when: datetime) -> str:
     """The draft as a site file, with a header saying where it came from and what to check."""
-    unsure = sum(
-        1 for device in discovery.devices for p in device.points if p.suggested_brick is None
-    )
+    unsure = discovery.unsure_points
     points = sum(len(d.points) for d in discovery.devices)
     header = [
         f"# Draft site model: `penworks discover {discovery.connector} --target {target}`",

@@ -1,8 +1,8 @@
 """Device health: how each device of a connector is doing, reported on the bus.
 
 Every polling or session-based connector keeps a DeviceHealthTracker. A success makes the
-device online; a failure counts an error, makes it degraded, and offline after
-`offline_after` failures in a row. Each report is published on ``health.<connector>`` as
+device online; a failure counts an error, makes it degraded, and offline after the
+device's `offline_after` failures in a row. Each report is published on ``health.<connector>`` as
 DeviceHealth JSON, which the HealthConnector turns into the observations of points bound
 with ``connector: health``, so device health has history and alarms like any other point.
 """
@@ -50,17 +50,28 @@ class DeviceHealthTracker:
         self._offline_after = offline_after
         self._health: dict[str, DeviceHealth] = {}
         self._failures_in_row: dict[str, int] = {}
+        self._offline_after_of: dict[str, int] = {}
         self._changed = asyncio.Event()
         for device in devices:
             self.add(device)
 
-    def add(self, device: str, detail: str = "not contacted yet") -> None:
-        """Track a device (offline until first contact); a known device is left as it is."""
+    def add(
+        self, device: str, detail: str = "not contacted yet", *, offline_after: int | None = None
+    ) -> None:
+        """Track a device (offline until first contact); a known device is left as it is.
+
+        `offline_after` is the device's own count of failures in a row that make it offline
+        (the tracker's when None).
+        """
         if device not in self._health:
+            threshold = self._offline_after if offline_after is None else offline_after
+            if threshold < 1:
+                raise ValueError("offline_after must be at least 1")
             self._health[device] = DeviceHealth(
                 self.connector, device, DeviceState.OFFLINE, None, 0, None, detail
             )
             self._failures_in_row[device] = 0
+            self._offline_after_of[device] = threshold
 
     async def success(self, device: str, latency_s: float | None = None, detail: str = "") -> None:
         """A request to the device was answered: it is online."""
@@ -90,10 +101,10 @@ class DeviceHealthTracker:
 
     async def failure(self, device: str, detail: str) -> None:
         """A request failed (timeout, refused, connection lost): degraded, then offline."""
-        count = self._failures_in_row.get(device, 0) + 1
-        self._failures_in_row[device] = count
         current = self._get(device)
-        if count >= self._offline_after or current.state is DeviceState.OFFLINE:
+        count = self._failures_in_row[device] + 1
+        self._failures_in_row[device] = count
+        if count >= self._offline_after_of[device] or current.state is DeviceState.OFFLINE:
             state = DeviceState.OFFLINE
         else:
             state = DeviceState.DEGRADED
@@ -101,8 +112,8 @@ class DeviceHealthTracker:
 
     async def offline(self, device: str, detail: str) -> None:
         """The device is known to be unreachable (connection closed, session lost)."""
-        self._failures_in_row[device] = self._offline_after
         current = self._get(device)
+        self._failures_in_row[device] = self._offline_after_of[device]
         await self._report(
             device, state=DeviceState.OFFLINE, errors=current.errors + 1, detail=detail
         )

@@ -20,8 +20,19 @@ _TEMP = "temp temperature tmp"
 _ZONE = "zone room space zn indoor"
 _HUM = "humidity rh hum"
 
+Rules = tuple[tuple[tuple[frozenset[str], ...], str], ...]
+
+
+def _rules(*table: tuple[str, str]) -> Rules:
+    """'a b | c' -> ({a, b}, {c}): a word of each group must be present."""
+    return tuple(
+        (tuple(frozenset(group.split()) for group in groups.split("|")), brick)
+        for groups, brick in table
+    )
+
+
 # Each rule: (groups of alternative words, all groups required) -> Brick class.
-_RULES: tuple[tuple[str, str], ...] = (
+BRICK_RULES: Rules = _rules(
     # setpoints
     (f"{_ZONE} | {_TEMP} | {_SP}", "Zone_Air_Temperature_Setpoint"),
     (f"supply discharge sa | {_TEMP} | {_SP}", "Supply_Air_Temperature_Setpoint"),
@@ -93,13 +104,8 @@ _RULES: tuple[tuple[str, str], ...] = (
     ("position pos", "Position_Sensor"),
 )
 
-BRICK_RULES: tuple[tuple[tuple[frozenset[str], ...], str], ...] = tuple(
-    (tuple(frozenset(group.split()) for group in groups.split("|")), brick)
-    for groups, brick in _RULES
-)
-
 # Equipment: the words of a device's or object's name -> Brick class; first match wins.
-_EQUIPMENT_RULES: tuple[tuple[str, str], ...] = (
+EQUIPMENT_RULES: Rules = _rules(
     ("lift elevator car", "Elevator"),
     ("handling handler | air", "AHU"),
     ("ahu", "AHU"),
@@ -128,17 +134,12 @@ _EQUIPMENT_RULES: tuple[tuple[str, str], ...] = (
     ("fire | panel", "Fire_Control_Panel"),
 )
 
-EQUIPMENT_RULES: tuple[tuple[tuple[frozenset[str], ...], str], ...] = tuple(
-    (tuple(frozenset(group.split()) for group in groups.split("|")), brick)
-    for groups, brick in _EQUIPMENT_RULES
-)
-
-# A word that a protocol role adds when the name does not already say it.
-_ROLE_WORDS: dict[str, str] = {
-    "setpoint": "sp",
-    "command": "cmd",
-    "status": "status",
-    "alarm": "alarm",
+# A word that a protocol role adds when the name says none of the role's words.
+_ROLE_WORDS: dict[str, tuple[str, frozenset[str]]] = {
+    "setpoint": ("sp", frozenset(_SP.split())),
+    "command": ("cmd", frozenset(_CMD.split())),
+    "status": ("status", frozenset({"status", "state"})),
+    "alarm": ("alarm", frozenset({"alarm", "alm"})),
 }
 
 BRICK_BY_UNIT: dict[str, str] = {
@@ -229,33 +230,26 @@ def suggest_brick(
     unit_word = _UNIT_WORDS.get(unit or "")
     if unit_word is not None:
         found.append(unit_word)
-    role_word = _ROLE_WORDS.get(role or "")
-    if role_word is not None and not any(_has(found, w) for w in _ROLE_GROUP[role_word]):
-        found.append(role_word)
-    for groups, brick in BRICK_RULES:
-        if all(any(_has(found, hint) for hint in group) for group in groups):
-            return brick
-    by_unit = BRICK_BY_UNIT.get(unit) if unit is not None else None
-    if by_unit is not None and role in (None, "sensor"):
-        return by_unit
-    return None
+    if role in _ROLE_WORDS:
+        role_word, said = _ROLE_WORDS[role]
+        if not any(_has(found, w) for w in said):
+            found.append(role_word)
+    brick = _first_match(found, BRICK_RULES)
+    if brick is None and unit is not None and role in (None, "sensor"):
+        return BRICK_BY_UNIT.get(unit)
+    return brick
 
 
 def suggest_equipment(name: str, description: str | None = None) -> str | None:
     """The Brick equipment class a device's name (or description) suggests, if any."""
-    found = words(name) + (words(description) if description else [])
-    for groups, brick in EQUIPMENT_RULES:
+    return _first_match(words(name) + (words(description) if description else []), EQUIPMENT_RULES)
+
+
+def _first_match(found: list[str], rules: Rules) -> str | None:
+    for groups, brick in rules:
         if all(any(_has(found, hint) for hint in group) for group in groups):
             return brick
     return None
-
-
-_ROLE_GROUP: dict[str, frozenset[str]] = {
-    "sp": frozenset(_SP.split()),
-    "cmd": frozenset(_CMD.split()),
-    "status": frozenset({"status", "state"}),
-    "alarm": frozenset({"alarm", "alm"}),
-}
 
 
 def unit_from_name(name: str) -> str | None:

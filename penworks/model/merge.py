@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from penworks.core import ConfigError
 from penworks.core.yamlfile import load_yaml_model
@@ -23,21 +23,18 @@ from penworks.model.schema import (
     PointDef,
     SiteDef,
     SpaceDef,
+    Strict,
     TemplateDef,
     TenantDef,
 )
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class NewSpace(_Strict):
+class NewSpace(Strict):
     floor: str = Field(pattern=FULL_ID, description="Full id of the floor, e.g. b15.f3")
     space: SpaceDef = Field(description="The space to add to it")
 
 
-class Placement(_Strict):
+class Placement(Strict):
     holder: str = Field(
         pattern=FULL_ID, description="Full id of a building, floor or space, e.g. b15.f3.r301"
     )
@@ -45,7 +42,7 @@ class Placement(_Strict):
     points: list[PointDef] = Field(default_factory=list, description="Points to add")
 
 
-class SiteFragment(_Strict):
+class SiteFragment(Strict):
     """Templates, spaces and placed equipment to merge into a site."""
 
     templates: dict[str, TemplateDef] = Field(default_factory=dict)

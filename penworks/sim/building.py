@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from penworks.core import utc
+from penworks.core.repeats import repeated
 from penworks.sim.devices import SimDevice
 from penworks.sim.people import People
 from penworks.sim.scenarios import Injection, ScenarioKind, Scenarios
@@ -46,10 +47,9 @@ class Building:
             self.scenarios.record(truth.scenario)
         self.shared: dict[str, float | bool | str] = {}
         self._devices = [d for s in self.systems for d in s.devices()]
-        names = [d.name for d in self._devices]
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            raise ValueError(f"device names must be unique; repeated: {repeated}")
+        twice = repeated(d.name for d in self._devices)
+        if twice:
+            raise ValueError(f"device names must be unique; repeated: {', '.join(twice)}")
         self.people.advance(self.now)
         self._step(0.0)  # settle: readings for the first instant, no time passes
 
@@ -108,14 +108,13 @@ class Building:
             self.truth.occupancy(self.now, self.people)
 
     def _targets(self) -> dict[ScenarioKind, list[str]]:
-        targets: dict[ScenarioKind, list[str]] = {
-            ScenarioKind.MEETING_NO_SHOW: sorted({b for b in self.people.meeting_rooms()})
+        targets: dict[ScenarioKind, set[str]] = {
+            ScenarioKind.MEETING_NO_SHOW: set(self.people.meeting_rooms())
         }
         for system in self.systems:
             for kind, places in system.scenario_targets().items():
-                targets.setdefault(kind, [])
-                targets[kind] = sorted(set(targets[kind]) | set(places))
-        return targets
+                targets.setdefault(kind, set()).update(places)
+        return {kind: sorted(places) for kind, places in targets.items()}
 
     def _on_scenario(self, event: str, injection: Injection) -> None:
         if event == "start" and injection.kind is ScenarioKind.MEETING_NO_SHOW:

@@ -14,12 +14,13 @@ its protocol's refusal: a Modbus exception, a BACnet error, a bad OPC UA status)
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
 from penworks.core import PointKind, Value
+from penworks.core.repeats import repeated
 
 Protocol = Literal["mqtt", "modbus", "bacnet", "opcua"]
 ModbusType = Literal["int16", "uint16", "int32", "uint32", "float32", "float64", "bit"]
@@ -118,18 +119,19 @@ class DeviceType:
     protocol: Protocol
     points: tuple[PointSpec, ...]
     vendor: str = "Penworks Twin"
+    _by_key: dict[str, PointSpec] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        keys = [p.key for p in self.points]
-        repeated = sorted({k for k in keys if keys.count(k) > 1})
-        if repeated:
-            raise ValueError(f"{self.model}: repeated point keys {repeated}")
+        twice = repeated(p.key for p in self.points)
+        if twice:
+            raise ValueError(f"{self.model}: repeated point keys {', '.join(twice)}")
+        object.__setattr__(self, "_by_key", {p.key: p for p in self.points})
 
     def spec(self, key: str) -> PointSpec:
-        for point in self.points:
-            if point.key == key:
-                return point
-        raise KeyError(f"{self.model} has no point {key!r}")
+        try:
+            return self._by_key[key]
+        except KeyError:
+            raise KeyError(f"{self.model} has no point {key!r}") from None
 
 
 WriteHandler = Callable[[str, Value | None], None]
@@ -193,10 +195,8 @@ class SimDevice:
 
     def take_changes(self) -> list[str]:
         """Keys whose value changed since the last call (its server pushes them out)."""
+        if not self._changed:
+            return []
         changed = [p.key for p in self.type.points if p.key in self._changed]
         self._changed.clear()
         return changed
-
-
-def devices_of(devices: Iterable[SimDevice], protocol: Protocol) -> list[SimDevice]:
-    return [d for d in devices if d.protocol == protocol]

@@ -29,10 +29,6 @@ class ZoneSpec:
     height_m: float = 3.0
 
     @property
-    def topic(self) -> str:
-        return f"b15/{self.floor}/{self.space}"
-
-    @property
     def volume_m3(self) -> float:
         return self.area_m2 * self.height_m
 
@@ -61,15 +57,13 @@ ZONES: tuple[ZoneSpec, ...] = (
     _meeting("f4", "m401", 120.0, 16),
 )
 
-METERS: tuple[str, ...] = ("main", "hvac", "lighting", "plug")
-AHU_TOPIC = "b15/roof/roof/ahu1"
-
 # Floors from the basement to the roof, with their level (0 ground).
 FLOOR_LEVELS: dict[str, int] = {"b1": -1, "f1": 0, "f2": 1, "f3": 2, "f4": 3, "roof": 4}
 OFFICE_FLOORS: tuple[str, ...] = ("f2", "f3", "f4")
 
 # Tenants and the floor each occupies.
 TENANT_FLOORS: dict[str, str] = {"inkwell": "f2", "nib": "f3", "quill": "f4"}
+FLOOR_TENANTS: dict[str, str] = {floor: tenant for tenant, floor in TENANT_FLOORS.items()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -177,29 +177,31 @@ class People:
     def advance(self, until: datetime) -> list[Move]:
         """Apply every move due up to `until` (aware); the moves, oldest first."""
         local = until.astimezone(self._tz)
-        done: list[Move] = []
         if self.now is None:
-            self._settle(local)
+            self._settle(local)  # the first call: no moves until now
+            day = local.date()
+        else:
+            day = self.now.date()
+        done: list[Move] = []
         while True:
-            plan = self._plan_for((self.now or local).date())
+            plan = self._plan_for(day)
             while plan.next < len(plan.moves) and plan.moves[plan.next].at <= local:
                 move = plan.moves[plan.next]
                 plan.next += 1
                 self._apply(move)
                 done.append(move)
-            if plan.day >= local.date():
+            if day >= local.date():
                 break
-            self.now = datetime.combine(plan.day + timedelta(days=1), time(), self._tz)
+            day += timedelta(days=1)
         self.now = local
         return done
 
     def _settle(self, local: datetime) -> None:
         """Place everyone where the day's plan has them at the start, without moves."""
         plan = self._plan_for(local.date())
-        index = bisect.bisect_right([m.at for m in plan.moves], local)
-        for move in plan.moves[:index]:
+        plan.next = bisect.bisect_right(plan.moves, local, key=lambda m: m.at)
+        for move in plan.moves[: plan.next]:
             self._apply(move)
-        plan.next = index
         self.now = local
 
     def _apply(self, move: Move) -> None:
@@ -215,7 +217,7 @@ class People:
         if self._plan is None or self._plan.day != day:
             if self._plan is not None:
                 self._forget_visitors()
-            self._plan = _plan_day(self, day)
+            self._plan = _Day(self, day).build()
         return self._plan
 
     def _forget_visitors(self) -> None:
@@ -223,8 +225,13 @@ class People:
             self.count[self.where.pop(pid)] -= 1
             self.by_id.pop(pid, None)
 
-    def add_visitor(self, visitor: Person) -> None:
-        self.by_id[visitor.id] = visitor
+    def new_visitor(self, room: str) -> Person:
+        """A visitor of the day, expected in a meeting room (they get a QR code, no card)."""
+        self._visitors += 1
+        vid = f"v{self._visitors:05d}"
+        visitor = Person(vid, "visitor", None, room, card="", tag=f"vtag{vid[1:]}")
+        self.by_id[vid] = visitor
+        return visitor
 
 
 # -- who works here ---------------------------------------------------------------------------
@@ -250,15 +257,14 @@ def _staff(seed: int) -> list[Person]:
             )
         )
 
-    tenant_of = {floor: tenant for tenant, floor in TENANT_FLOORS.items()}
     for zone in ZONES:
         if zone.use is ZoneUse.OFFICE:
             for _ in range(zone.seats):
-                add("staff", tenant_of[zone.floor], place(zone.floor, zone.space))
+                add("staff", _TENANT_OF[zone.floor], place(zone.floor, zone.space))
     for room in SMALL_ROOMS:
         if room.use == "focus":
             for _ in range(room.seats // 2):  # half the seats are someone's desk
-                add("staff", tenant_of[room.floor], place(room.floor, room.space))
+                add("staff", _TENANT_OF[room.floor], place(room.floor, room.space))
     for _ in range(2):
         add("guard", None, SECURITY)
     for _ in range(3):
@@ -268,8 +274,9 @@ def _staff(seed: int) -> list[Person]:
 
 # -- a day --------------------------------------------------------------------------------------
 
+_TENANT_OF = {floor: tenant for tenant, floor in TENANT_FLOORS.items()}
 _TENANT_DOOR = {d.floor: d.id for d in DOORS if d.use is DoorUse.TENANT}
-_RESTRICTED_DOOR = {place(d.floor, d.into): d.id for d in DOORS if d.use is DoorUse.RESTRICTED}
+_RESTRICTED_DOOR = {place(d.floor, d.into): d for d in DOORS if d.use is DoorUse.RESTRICTED}
 
 
 class _Day:
@@ -326,8 +333,7 @@ class _Day:
         bookings: list[Booking] = []
         for floor, space in MEETING_ROOMS:
             room = place(floor, space)
-            tenant = next(t for t, f in TENANT_FLOORS.items() if f == floor)
-            colleagues = [p for p in present if p.tenant == tenant]
+            colleagues = [p for p in present if p.tenant == _TENANT_OF[floor]]
             seats = next(z.seats for z in ZONES if z.space == space)
             for slot in MEETING_SLOTS_H:
                 if not colleagues or self.rng.random() >= BOOKING_SHARE:
@@ -359,11 +365,7 @@ class _Day:
     def _visitors(self, room: str, start: float, length: float) -> list[str]:
         ids = []
         for _ in range(self.rng.randint(1, 3)):
-            self.people._visitors += 1
-            vid = f"v{self.people._visitors:05d}"
-            self.people.add_visitor(
-                Person(vid, "visitor", None, room, card="", tag=f"vtag{vid[1:]}")
-            )
+            vid = self.people.new_visitor(room).id
             ids.append(vid)
             arrive = start - self.rng.uniform(0.1, 0.3)
             self.move(arrive, vid, OUTSIDE, LOBBY, entrance="main", door="main")
@@ -410,7 +412,7 @@ class _Day:
             if here != where:
                 door = _RESTRICTED_DOOR.get(where)
                 if door is not None:
-                    self.move(start - 0.03, person.id, here, where, door=door)
+                    self.move(start - 0.03, person.id, here, where, door=door.id)
                 else:
                     self._walk(start - 0.03, person.id, here, where)
             here = where
@@ -456,11 +458,10 @@ class _Day:
         self, person: Person, arrived: float, leave: float, away: list[tuple[float, float, str]]
     ) -> None:
         """A visit to a restricted room at a free time; only people with the rights go."""
-        doors = {d.id: d for d in DOORS}
         rooms = [
             room
             for room, door in sorted(_RESTRICTED_DOOR.items())
-            if self.people.rights.refusal(person, doors[door]) is None
+            if self.people.rights.refusal(person, door) is None
         ]
         if not rooms:
             return
@@ -515,7 +516,3 @@ _TITLES = (
     "Board prep",
     "Demo",
 )
-
-
-def _plan_day(people: People, day: date) -> _Plan:
-    return _Day(people, day).build()

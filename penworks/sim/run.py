@@ -27,7 +27,7 @@ from penworks.sim.building import STEP_S, Building
 from penworks.sim.devices import SimDevice
 from penworks.sim.scenarios import ScenarioError
 from penworks.sim.servers.bacnet import BacnetDevices
-from penworks.sim.servers.base import DeviceServer, Endpoint
+from penworks.sim.servers.base import DeviceServer, Endpoint, port_at
 from penworks.sim.servers.modbus import ModbusGateway
 from penworks.sim.servers.mqtt import MqttDevices, broker_address
 from penworks.sim.servers.opcua import OpcuaServer
@@ -84,35 +84,28 @@ class RunningTwin:
         by_protocol: dict[str, list[SimDevice]] = defaultdict(list)
         for device in devices:
             by_protocol[device.protocol].append(device)
-        host = self.ports.host
+        host, ports = self.ports.host, self.ports
         servers: list[DeviceServer] = []
-        if by_protocol["mqtt"]:
-            now = self._now
-            servers.append(MqttDevices("mqtt", by_protocol["mqtt"], self.broker, now))
-        port = self.ports.modbus
-        for gateway, members in _grouped(by_protocol["modbus"]).items():
-            servers.append(ModbusGateway(gateway, members, host=host, port=port))
-            port = port + 1 if port else 0
-        if by_protocol["bacnet"]:
+        if mqtt := by_protocol["mqtt"]:
+            servers.append(MqttDevices("mqtt", mqtt, self.broker, self._now))
+        for i, (gateway, members) in enumerate(_grouped(by_protocol["modbus"])):
             servers.append(
-                BacnetDevices(
-                    "bacnet", by_protocol["bacnet"], host=host, base_port=self.ports.bacnet
-                )
+                ModbusGateway(gateway, members, host=host, port=port_at(ports.modbus, i))
             )
-        port = self.ports.opcua
-        for server, members in _grouped(by_protocol["opcua"]).items():
+        if bacnet := by_protocol["bacnet"]:
+            servers.append(BacnetDevices("bacnet", bacnet, host=host, base_port=ports.bacnet))
+        for i, (name, members) in enumerate(_grouped(by_protocol["opcua"])):
             servers.append(
                 OpcuaServer(
-                    server,
+                    name,
                     members,
                     host=host,
-                    port=port,
-                    path=f"/{server}",
-                    folder=OPCUA_FOLDERS.get(server, "Devices"),
+                    port=port_at(ports.opcua, i),
+                    path=f"/{name}",
+                    folder=OPCUA_FOLDERS.get(name, "Devices"),
                     clock=self.clock,
                 )
             )
-            port = port + 1 if port else 0
         return servers
 
     def _now(self) -> datetime:
@@ -181,10 +174,13 @@ class RunningTwin:
 
     def inject_request(self, payload: bytes) -> dict[str, Any]:
         """A scenario request {scenario, target, duration_s?, request?} -> the answer."""
+        request = None
         try:
             body = json.loads(payload)
             if not isinstance(body, dict):
                 raise ValueError("expected a JSON object")
+            if "request" in body:
+                request = str(body["request"])
             duration = body.get("duration_s")
             injection = self.building.inject(
                 str(body["scenario"]),
@@ -192,37 +188,32 @@ class RunningTwin:
                 duration_s=None if duration is None else float(duration),
             )
         except (ValueError, KeyError, TypeError, ScenarioError) as exc:
-            return {"ok": False, "detail": str(exc), "request": _request_id(payload)}
+            return {"ok": False, "detail": str(exc), "request": request}
         return {
             "ok": True,
             "detail": f"{injection.kind.value} at {injection.target} "
             f"from {injection.start.isoformat()} to {injection.end.isoformat()}",
-            "request": _request_id(payload),
+            "request": request,
         }
 
 
-def _request_id(payload: bytes) -> str | None:
-    try:
-        body = json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return str(body.get("request")) if isinstance(body, dict) and "request" in body else None
-
-
-def _grouped(devices: Sequence[SimDevice]) -> dict[str, list[SimDevice]]:
+def _grouped(devices: Sequence[SimDevice]) -> list[tuple[str, list[SimDevice]]]:
+    """The devices by the server that serves them (their gateway), in order of appearance."""
     groups: dict[str, list[SimDevice]] = defaultdict(list)
     for device in devices:
         groups[device.gateway or "default"].append(device)
-    return dict(groups)
+    return list(groups.items())
 
 
 def connector_config(
     endpoints: Sequence[Endpoint], broker: str, polling: Polling
 ) -> list[dict[str, Any]]:
     """Connector configs (as the platform's config file holds them) for these endpoints."""
+    by_protocol: dict[str, list[Endpoint]] = defaultdict(list)
+    for endpoint in endpoints:
+        by_protocol[endpoint.protocol].append(endpoint)
     configs: list[dict[str, Any]] = [{"type": "mqtt", "url": broker, "watch": list(MQTT_WATCH)}]
-    modbus = [e for e in endpoints if e.protocol == "modbus"]
-    if modbus:
+    if modbus := by_protocol["modbus"]:
         devices = [
             {
                 "name": e.device,
@@ -234,8 +225,7 @@ def connector_config(
             for e in modbus
         ]
         configs.append({"type": "modbus", "devices": devices})
-    bacnet = [e for e in endpoints if e.protocol == "bacnet"]
-    if bacnet:
+    if bacnet := by_protocol["bacnet"]:
         devices = [
             {
                 "instance": int(e.address),
@@ -248,18 +238,11 @@ def connector_config(
             for e in bacnet
         ]
         configs.append({"type": "bacnet", "address": f"{bacnet[0].host}/32:0", "devices": devices})
-    servers: dict[str, str] = {}
-    for e in endpoints:
-        if e.protocol == "opcua":
-            servers.setdefault(e.server, e.url)
-    if servers:
-        configs.append(
-            {
-                "type": "opcua",
-                "servers": [
-                    {"name": name, "url": url, "publishing_ms": polling.opcua_publishing_ms}
-                    for name, url in servers.items()
-                ],
-            }
-        )
+    if opcua := by_protocol["opcua"]:
+        urls = {e.server: e.url for e in opcua}  # every device of a server shares its URL
+        servers = [
+            {"name": name, "url": url, "publishing_ms": polling.opcua_publishing_ms}
+            for name, url in urls.items()
+        ]
+        configs.append({"type": "opcua", "servers": servers})
     return configs

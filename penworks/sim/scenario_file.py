@@ -32,7 +32,10 @@ def parse_duration(text: str) -> timedelta:
     if found is None or text in ("P", "PT"):
         raise ValueError(f"{text!r} is not an ISO 8601 duration such as PT2H or P1DT30M")
     parts = {k: int(v) for k, v in found.groupdict().items() if v is not None}
-    return timedelta(**parts)
+    try:
+        return timedelta(**parts)
+    except OverflowError:
+        raise ValueError(f"{text!r} is longer than a calendar holds") from None
 
 
 class ScheduledScenario(BaseModel):
@@ -68,7 +71,10 @@ class ScheduledScenario(BaseModel):
         if self.at is not None:
             return self.at
         assert self.after is not None
-        return run_start + parse_duration(self.after)
+        try:
+            return run_start + parse_duration(self.after)
+        except OverflowError:
+            raise ScenarioError(f"{self.after} after the start is past the calendar") from None
 
 
 class ScenarioFile(RootModel[list[ScheduledScenario]]):

@@ -9,7 +9,8 @@ scored against what really happened.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -74,9 +75,6 @@ class Injection:
     def elapsed_s(self, now: datetime) -> float:
         return (now - self.start).total_seconds()
 
-    def covers(self, now: datetime) -> bool:
-        return self.start <= now < self.end
-
 
 Recorder = Callable[[str, Injection], None]
 """Told 'start' and 'end' of each injection (the ground truth log)."""
@@ -91,11 +89,6 @@ class Scenarios:
         self._active: list[Injection] = []
         self.ended: list[Injection] = []
         self._recorders: list[Recorder] = []
-        self.now: datetime | None = None
-
-    def set_targets(self, targets: dict[ScenarioKind, list[str]]) -> None:
-        """What each kind may be injected at (the systems of the twin say)."""
-        self._targets = targets
 
     def targets(self, kind: ScenarioKind) -> list[str]:
         return list(self._targets.get(kind, []))
@@ -125,16 +118,19 @@ class Scenarios:
         if start.tzinfo is None:
             raise ScenarioError("a scenario's start needs a time zone")
         duration = DEFAULT_DURATION_S[kind] if duration_s is None else duration_s
-        if duration <= 0:
-            raise ScenarioError(f"duration must be positive, got {duration}")
-        injection = Injection(kind, target, start, start + timedelta(seconds=duration), params)
+        if not (math.isfinite(duration) and duration > 0):
+            raise ScenarioError(f"duration must be a positive number of seconds, got {duration}")
+        try:
+            end = start + timedelta(seconds=duration)
+        except OverflowError:
+            raise ScenarioError(f"a duration of {duration} s ends past the calendar") from None
+        injection = Injection(kind, target, start, end, params)
         self._scheduled.append(injection)
         self._scheduled.sort(key=lambda i: i.start)
         return injection
 
     def step(self, now: datetime) -> None:
         """Start what is due and end what is over, telling the recorders."""
-        self.now = now
         while self._scheduled and self._scheduled[0].start <= now:
             injection = self._scheduled.pop(0)
             self._active.append(injection)
@@ -160,7 +156,3 @@ class Scenarios:
 
     def scheduled(self) -> list[Injection]:
         return list(self._scheduled)
-
-
-def kinds(values: Iterable[str]) -> list[ScenarioKind]:
-    return [ScenarioKind(v) for v in values]

@@ -27,7 +27,7 @@ class GroundTruth:
         self._file: IO[str] | None = path.open("a", encoding="utf-8")
         self._every_s = every_s
         self._last: datetime | None = None
-        self._bookings_done: set[tuple[str, str]] = set()
+        self._bookings_done: set[tuple[str, datetime]] = set()
 
     def scenario(self, event: str, injection: Injection) -> None:
         self._write(
@@ -47,7 +47,7 @@ class GroundTruth:
         """The true count of every place, every interval, and each booking once it has ended."""
         day = people.now.date() if people.now is not None else now.date()
         for booking in people.bookings(day):
-            key = (booking.room, booking.start.isoformat())
+            key = (booking.room, booking.start)
             if booking.end <= now and key not in self._bookings_done:
                 self._bookings_done.add(key)
                 self._write(

@@ -20,7 +20,7 @@ from tests.unit.connectors.bacnet.support import (
     point,
     running,
 )
-from tests.unit.connectors.mqtt_support import eventually, next_message
+from tests.unit.connectors.support import eventually, next_message
 
 pytestmark = pytest.mark.integration
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from penworks.bus import MemoryBus, health_subject
@@ -20,16 +18,11 @@ from tests.unit.connectors.bacnet.support import (
     point,
     running,
 )
-from tests.unit.connectors.mqtt_support import eventually
+from tests.unit.connectors.support import eventually, reach
 
 pytestmark = pytest.mark.integration
 
 A = 1501
-
-
-async def _state(bacnet: object, state: DeviceState) -> None:
-    async with asyncio.timeout(10):
-        await bacnet.wait_state(state)  # type: ignore[attr-defined]
 
 
 async def test_a_device_that_stops_goes_offline_and_comes_back_with_cov() -> None:
@@ -45,19 +38,19 @@ async def test_a_device_that_stops_goes_offline_and_comes_back_with_cov() -> Non
         async with running(bacnet):
             await eventually(lambda: bacnet.stats()["cov_active"] == 1, within_s=5)
             await a.stop()
-            await _state(bacnet, DeviceState.OFFLINE)
+            await reach(bacnet, DeviceState.OFFLINE, within_s=10)
             bad_temp = await observation(obs, "a.zone_temp", lambda o: o.quality is Quality.BAD)
             bad_co2 = await observation(obs, "a.co2", lambda o: o.quality is Quality.BAD)
             (offline,) = bacnet.health()
             await a.start()  # a restart: the device has forgotten its subscriptions
-            await _state(bacnet, DeviceState.ONLINE)
+            await reach(bacnet, DeviceState.ONLINE, within_s=10)
             await eventually(lambda: a.subscriptions("analog-input,1") == 1, within_s=5)
             a["analog-input,1"].presentValue = 27.0
             after = await observation(obs, "a.zone_temp", lambda o: o.value == 27.0)
             stats = bacnet.stats()
-    states = []
-    while not health._queue.empty():  # type: ignore[attr-defined]
-        _, report = health._queue.get_nowait()  # type: ignore[attr-defined]
+    states: list[str] = []
+    for _, report in await health.batch(10_000):
+        assert isinstance(report, dict)
         if not states or states[-1] != report["state"]:
             states.append(report["state"])
     assert states == ["online", "degraded", "offline", "online"]

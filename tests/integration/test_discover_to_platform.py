@@ -27,9 +27,10 @@ from penworks.core import RealClock
 from penworks.model import SiteModel
 from penworks.runtime import Platform
 from tests.conftest import free_port
-from tests.integration.test_modbus_discovery import END, SUNS, common_model, inverter_model
 from tests.unit.connectors.bacnet.peer import PeerDevice
+from tests.unit.connectors.bacnet.support import devices as bacnet_running
 from tests.unit.connectors.bacnet.support import free_port as free_udp_port
+from tests.unit.connectors.modbus.support import END, SUNS, common_model, inverter_model
 from tests.unit.connectors.modbus.support import Peer as ModbusPeer
 from tests.unit.connectors.modbus.support import running as modbus_running
 from tests.unit.connectors.opcua.peer import running_peer as opcua_running
@@ -56,12 +57,8 @@ async def modbus_inverter() -> AsyncIterator[str]:
 
 @asynccontextmanager
 async def bacnet_controller() -> AsyncIterator[str]:
-    peer = PeerDevice(1501, free_udp_port(), name="AHU-1 Controller")
-    await peer.start()
-    try:
-        yield peer.address
-    finally:
-        await peer.stop()
+    async with bacnet_running(PeerDevice(1501, free_udp_port(), name="AHU-1 Controller")) as peers:
+        yield peers[0].address
 
 
 @asynccontextmanager

@@ -11,15 +11,8 @@ from pymodbus.constants import ExcCodes
 from penworks.bus import MemoryBus
 from penworks.connectors.modbus import ModbusConnector
 from penworks.core import CommandRejected, ConnectorError, PointKind, Quality, RealClock
-from tests.unit.connectors.modbus.support import (
-    Peer,
-    binding,
-    config,
-    observation_where,
-    point,
-    polling,
-    running,
-)
+from tests.unit.connectors.modbus.support import Peer, binding, config, point, running
+from tests.unit.connectors.support import next_observation, running_connector
 
 pytestmark = pytest.mark.integration
 
@@ -56,7 +49,7 @@ async def test_writes_a_coil_and_reads_it_back() -> None:
         await connector.write("b15.plc.fan", True)
         assert await peer.values(1, 0) == [True]
         assert [r.function for r in peer.requests] == [5, 1]  # write coil, then read it back
-        confirmed = await observation_where(sub, lambda o: True)
+        confirmed = await next_observation(sub, lambda o: True)
         assert confirmed.value is True
         assert confirmed.quality is Quality.GOOD
         await connector.write("b15.plc.fan", False)
@@ -81,9 +74,9 @@ async def test_writes_registers_with_scale_and_word_order() -> None:
             (6, 2, 1),
             (16, 4, 2),
         ]
-        setpoint = await observation_where(sub, lambda o: o.point == "b15.plc.setpoint")
+        setpoint = await next_observation(sub, lambda o: o.point == "b15.plc.setpoint")
         assert setpoint.value == pytest.approx(21.5)
-        flow = await observation_where(sub, lambda o: o.point == "b15.plc.flow_sp")
+        flow = await next_observation(sub, lambda o: o.point == "b15.plc.flow_sp")
         assert flow.value == pytest.approx(12.75)
 
 
@@ -151,11 +144,11 @@ async def test_a_command_during_a_poll_waits_its_turn_and_both_succeed() -> None
     async with running(command_peer()) as peer:
         connector = connector_for(peer, bus)
         peer.delay_s = 0.05  # each answer takes a while: a poll spans several of them
-        async with polling(connector):
+        async with running_connector(connector):
             await peer.wait_requests(1)  # a poll is under way
             await connector.write("b15.plc.speed", 77)
             assert await peer.values(3, 1) == [77]
-            await observation_where(sub, lambda o: o.value == 77)
+            await next_observation(sub, lambda o: o.value == 77)
             polls = len(peer.reads(3))
             await peer.wait_requests(len(peer.requests) + 3)  # polling goes on after it
         assert len(peer.reads(3)) > polls

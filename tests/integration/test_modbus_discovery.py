@@ -15,50 +15,20 @@ from penworks.connectors.modbus import (
 from penworks.core import ConnectorError, Point, Quality, RealClock
 from penworks.model.schema import ModbusBinding
 from tests.conftest import free_port
-from tests.unit.connectors.modbus.support import Peer, binding, config, point, running
+from tests.unit.connectors.modbus.support import (
+    END,
+    SUNS,
+    Peer,
+    binding,
+    common_model,
+    config,
+    inverter_model,
+    meter_model,
+    point,
+    running,
+)
 
 pytestmark = pytest.mark.integration
-
-SF_MINUS_1, SF_MINUS_2, UNIMPLEMENTED_INT16 = 0xFFFF, 0xFFFE, 0x8000
-
-
-def text(value: str, registers: int) -> list[int]:
-    raw = value.encode().ljust(registers * 2, b"\x00")
-    return [int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw), 2)]
-
-
-def common_model() -> list[int]:
-    data = text("Penworks", 16) + text("PV-10", 16) + text("", 8) + text("1.0", 8)
-    data += text("SN123", 16) + [1, 0]
-    return [1, len(data), *data]
-
-
-def inverter_model() -> list[int]:
-    data = [0] * 50
-    data[0:5] = [125, 42, 41, 42, SF_MINUS_1]  # AC current 12.5 A
-    data[5:12] = [4000, 4001, 3999, 2300, 2301, 2299, SF_MINUS_1]  # voltages
-    data[12:16] = [5000, 0, 5000, SF_MINUS_2]  # 5000 W, 50.00 Hz
-    data[16:22] = [5100, 0, 300, 0, 98, 0]  # VA, var, PF
-    data[22:25] = [0x0001, 0xE240, 0]  # 123456 Wh
-    data[25:31] = [130, SF_MINUS_1, 4200, SF_MINUS_1, 5200, 0]  # DC side
-    data[31:36] = [355, UNIMPLEMENTED_INT16, UNIMPLEMENTED_INT16, UNIMPLEMENTED_INT16, SF_MINUS_1]
-    data[36] = 4  # operating state: MPPT
-    return [103, 50, *data]
-
-
-def meter_model() -> list[int]:
-    data = [0] * 105
-    data[0:5] = [30, 10, 10, 10, 0]
-    data[14:16] = [5000, SF_MINUS_2]
-    data[16:21] = [6900, 2300, 2300, 2300, 0]
-    data[36:38] = [0, 0]
-    data[44:46] = [0x0002, 0x0000]  # 131072 Wh imported
-    data[52] = 0
-    return [203, 105, *data]
-
-
-SUNS = [0x5375, 0x6E53]
-END = [0xFFFF, 0]
 
 
 def draft_connector(found: list[DiscoveredPoint], cfg: dict[str, object]) -> ModbusConnector:

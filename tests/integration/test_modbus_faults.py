@@ -9,16 +9,8 @@ from penworks.bus import MemoryBus
 from penworks.connectors import DeviceHealth, DeviceState
 from penworks.connectors.modbus import ModbusConnector
 from penworks.core import Observation, Quality, RealClock
-from tests.unit.connectors.modbus.support import (
-    Peer,
-    binding,
-    config,
-    eventually,
-    observation_where,
-    point,
-    polling,
-    running,
-)
+from tests.unit.connectors.modbus.support import Peer, binding, config, point, running
+from tests.unit.connectors.support import eventually, next_observation, running_connector
 
 pytestmark = pytest.mark.integration
 
@@ -126,16 +118,16 @@ async def test_a_silent_device_goes_degraded_then_offline_then_online_again() ->
     async with running(Peer(holding={10: [1, 2, 3]})) as peer:
         device = peer.device(timeout_s=0.15, offline_after=2)
         connector = ModbusConnector(config(device), NEIGHBOURS, bus, RealClock())
-        async with polling(connector):
+        async with running_connector(connector):
             await connector.wait_state(DeviceState.ONLINE)
             peer.hang()
-            bad = await observation_where(sub, lambda o: o.quality is Quality.BAD)
+            bad = await next_observation(sub, lambda o: o.quality is Quality.BAD)
             assert bad.value in (1, 2, 3)
             await eventually(lambda: state(connector) is DeviceState.OFFLINE)
             assert "no answer" in connector.health()[0].detail
             peer.answer()
             await connector.wait_state(DeviceState.ONLINE)
-            good = await observation_where(sub, lambda o: o.quality is Quality.GOOD)
+            good = await next_observation(sub, lambda o: o.quality is Quality.GOOD)
             assert good.point in {p.id for p, _ in NEIGHBOURS}
     states = [m["state"] for _, m in await health.batch(10_000) if isinstance(m, dict)]
     assert "degraded" in states
@@ -149,15 +141,15 @@ async def test_a_stopped_server_is_offline_until_it_comes_back_on_its_port() -> 
     sub = bus.subscribe("obs.>", name="test")
     peer = Peer(holding={10: [1, 2, 3]})
     connector = ModbusConnector(config(peer.device()), NEIGHBOURS, bus, RealClock())
-    async with polling(connector):
+    async with running_connector(connector):
         async with running(peer):
             await connector.wait_state(DeviceState.ONLINE)
         await connector.wait_state(DeviceState.OFFLINE)
-        await observation_where(sub, lambda o: o.quality is Quality.BAD)
+        await next_observation(sub, lambda o: o.quality is Quality.BAD)
         connects = connector.stats()["connects"]
         async with running(peer):  # the same port, a new server
             await connector.wait_state(DeviceState.ONLINE)
-            await observation_where(sub, lambda o: o.quality is Quality.GOOD)
+            await next_observation(sub, lambda o: o.quality is Quality.GOOD)
     assert connector.stats()["connects"] > connects
     assert connector.health()[0].errors >= 2
 
@@ -172,7 +164,7 @@ async def test_one_dead_device_does_not_hold_up_another() -> None:
         dead.hang()
         devices = (dead.device("dead", timeout_s=0.25), live.device("live", poll_s=0.02))
         connector = ModbusConnector(config(*devices), points, bus, RealClock())
-        async with polling(connector):
+        async with running_connector(connector):
             await live.wait_requests(3)
             assert state(connector, "live") is DeviceState.ONLINE
             await eventually(lambda: health(connector, "dead").errors >= 2)
@@ -189,7 +181,7 @@ async def test_points_never_read_are_not_published_bad() -> None:
     sub = bus.subscribe("obs.>", name="test")
     peer = Peer(holding={10: [1, 2, 3]})  # never started: nothing listens on its port
     connector = ModbusConnector(config(peer.device()), NEIGHBOURS, bus, RealClock())
-    async with polling(connector):
+    async with running_connector(connector):
         await eventually(lambda: connector.health()[0].errors >= 3)
     assert state(connector) is DeviceState.OFFLINE
     assert "cannot connect" in connector.health()[0].detail

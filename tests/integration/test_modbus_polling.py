@@ -10,15 +10,8 @@ from penworks.bus import MemoryBus
 from penworks.connectors import DeviceState
 from penworks.connectors.modbus import ModbusConnector
 from penworks.core import DeadLetter, Observation, PointKind, Quality, RealClock
-from tests.unit.connectors.modbus.support import (
-    Peer,
-    binding,
-    config,
-    observation_where,
-    point,
-    polling,
-    running,
-)
+from tests.unit.connectors.modbus.support import Peer, binding, config, point, running
+from tests.unit.connectors.support import next_observation, running_connector
 
 pytestmark = pytest.mark.integration
 
@@ -91,7 +84,7 @@ async def test_every_type_and_order_is_decoded_from_the_server() -> None:
         assert await connector.pollers["plc"].poll()
     seen: dict[str, Observation] = {}
     while len(seen) < len(TYPED):
-        found = await observation_where(sub, lambda o: True)
+        found = await next_observation(sub, lambda o: True)
         seen[found.point] = found
     for name, _, expected in TYPED:
         found = seen[f"b15.plc.{name}"]
@@ -131,11 +124,11 @@ async def test_polling_publishes_observations_until_stopped() -> None:
     points = [(point("b15.plc.temp"), binding(0, scale=0.1))]
     async with running(Peer(holding={0: [215]})) as peer:
         connector = ModbusConnector(config(peer.device()), points, bus, RealClock())
-        async with polling(connector):
-            first = await observation_where(sub, lambda o: True)
+        async with running_connector(connector):
+            first = await next_observation(sub, lambda o: True)
             assert first.value == pytest.approx(21.5)
             await peer.set_values(3, 0, [230])  # the device's own value changes
-            changed = await observation_where(sub, lambda o: o.value != first.value)
+            changed = await next_observation(sub, lambda o: o.value != first.value)
             assert changed.value == pytest.approx(23.0)
             await connector.wait_state(DeviceState.ONLINE)
         assert connector.stats()["observations"] >= 2

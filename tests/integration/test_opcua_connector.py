@@ -30,12 +30,10 @@ from tests.unit.connectors.opcua.peer import (
     Peer,
     binding,
     connector_config,
-    next_observation,
     point,
-    reach,
-    running,
     running_peer,
 )
+from tests.unit.connectors.support import eventually, next_observation, reach, running_connector
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
@@ -81,7 +79,7 @@ async def test_subscription_turns_server_changes_into_observations(peer: Peer) -
     connector, bus = make(peer)
     obs = bus.subscribe("obs.b15.lift1.position", name="obs")
     health = bus.subscribe("health.opcua", name="health")
-    async with running(connector):
+    async with running_connector(connector):
         await reach(connector, DeviceState.ONLINE)
         await peer.set("Lift1.Position", 4.25)
         seen = await next_observation(obs, lambda o: o.value == 4.25)
@@ -106,7 +104,7 @@ async def test_deadband_suppresses_changes_smaller_than_it(peer: Peer) -> None:
     connector, bus = make(peer)
     plain = bus.subscribe(f"obs.{POSITION}", name="plain")
     banded = bus.subscribe(f"obs.{POSITION_DEADBAND}", name="banded")
-    async with running(connector):
+    async with running_connector(connector):
         assert (await next_observation(banded)).value == 10.0  # the initial value
         await peer.set("Lift1.Position", 10.2)
         # The item without deadband reports the small change, so it was published ...
@@ -120,7 +118,7 @@ async def test_polled_points_are_read_every_poll_and_on_demand(peer: Peer) -> No
     await peer.set("Lift1.Load", 120.0)
     connector, bus = make(peer)
     obs = bus.subscribe(f"obs.{LOAD}", name="load")
-    async with running(connector):
+    async with running_connector(connector):
         assert (await next_observation(obs)).value == 120.0
         await peer.set("Lift1.Load", 250.0)
         assert (await next_observation(obs, lambda o: o.value == 250.0)).quality is Quality.GOOD
@@ -137,7 +135,7 @@ async def test_writes_keep_the_type_of_each_node(peer: Peer) -> None:
     await peer.set("Lift1.Direction", 0, ua.VariantType.Int32)
     connector, bus = make(peer)
     obs = bus.subscribe("obs.>", name="obs")
-    async with running(connector):
+    async with running_connector(connector):
         await reach(connector, DeviceState.ONLINE)
         await connector.write(DIRECTION, 2.0)  # a float, but the node holds Int32
         stored = (await peer.get("Lift1.Direction")).Value
@@ -163,7 +161,7 @@ async def test_writes_keep_the_type_of_each_node(peer: Peer) -> None:
 async def test_writes_invert_scale_and_refuse_what_the_type_cannot_hold(peer: Peer) -> None:
     connector, bus = make(peer)
     obs = bus.subscribe(f"obs.{COUNTER}", name="counter")
-    async with running(connector):
+    async with running_connector(connector):
         await reach(connector, DeviceState.ONLINE)
         await connector.write(COUNTER, 1.2)  # scale 0.1: the UInt16 node gets 12
         stored = (await peer.get("Lift1.Counter")).Value
@@ -181,7 +179,7 @@ async def test_writes_invert_scale_and_refuse_what_the_type_cannot_hold(peer: Pe
 async def test_commands_are_refused_before_they_reach_the_server(peer: Peer) -> None:
     await peer.set("Lift1.Setpoint", 1.0)
     connector, _ = make(peer)
-    async with running(connector):
+    async with running_connector(connector):
         await reach(connector, DeviceState.ONLINE)
         refusals = [
             ("b15.nowhere", 1.0, "not a point of connector opcua"),
@@ -205,7 +203,7 @@ async def test_commands_are_refused_before_they_reach_the_server(peer: Peer) -> 
 async def test_a_write_the_server_refuses_raises_with_its_status(peer: Peer) -> None:
     await peer.set("Lift1.Load", 120.0)
     connector, _ = make(peer)
-    async with running(connector):
+    async with running_connector(connector):
         await reach(connector, DeviceState.ONLINE)
         with pytest.raises(ConnectorError, match="BadUserAccessDenied|BadNotWritable"):
             await connector.write(LOAD_MISTAKEN, 10.0)
@@ -221,7 +219,7 @@ async def test_a_node_that_does_not_exist_is_bad_and_degrades_health(peer: Peer)
     ]
     connector, bus = make(peer, points)
     obs = bus.subscribe("obs.>", name="obs")
-    async with running(connector):
+    async with running_connector(connector):
         await reach(connector, DeviceState.DEGRADED)
         [report] = connector.health()
         assert "ns=2;s=Lift1.Nothing BadNodeIdUnknown" in report.detail
@@ -238,7 +236,7 @@ async def test_a_deleted_node_repeats_its_last_value_as_bad(peer: Peer) -> None:
         points = [(point(gone), binding("Temporary", subscribe=False))]
         connector, bus = make(peer, points)
         obs = bus.subscribe("obs.>", name="obs")
-        async with running(connector):
+        async with running_connector(connector):
             assert (await next_observation(obs)).value == 5.0
             await peer.server.delete_nodes([temporary])
             bad = await next_observation(obs, lambda o: o.quality is Quality.BAD)
@@ -253,7 +251,7 @@ async def test_bad_status_on_the_server_gives_bad_quality_until_good_again(peer:
     await peer.set("Lift2.Load", 80.0)
     connector, bus = make(peer)
     obs = bus.subscribe(f"obs.{LIFT2_LOAD}", name="load")
-    async with running(connector):
+    async with running_connector(connector):
         assert (await next_observation(obs)).value == 80.0
         await reach(connector, DeviceState.ONLINE)
         await peer.set_status("Lift2.Load", ua.StatusCodes.BadSensorFailure)
@@ -276,7 +274,7 @@ async def test_values_that_do_not_fit_the_point_become_dead_letters(peer: Peer) 
     ]
     connector, bus = make(peer, points)
     letters = bus.subscribe("deadletter.opcua", name="dead")
-    async with running(connector):
+    async with running_connector(connector):
         async with asyncio.timeout(5):
             [(_, letter)] = await letters.batch(1)
         assert isinstance(letter, DeadLetter)
@@ -332,7 +330,7 @@ async def test_discovery_drafts_the_lifts_with_bindings_that_work(peer: Peer) ->
     assert len(bindings) == sum(len(d.points) for d in discovery.devices)
     fast = config.model_copy(update={"servers": [server.model_copy(update={"poll_s": 0.2})]})
     connector = OpcuaConnector(fast, bindings, MemoryBus(), RealClock())
-    async with running(connector):
+    async with running_connector(connector):
         await reach(connector, DeviceState.ONLINE)
         speed = next(p.id for p, b in bindings if b.node == "ns=2;s=Pump1.Speed")
         observed = await connector.read(speed)
@@ -351,14 +349,12 @@ async def test_a_user_with_the_password_from_the_environment_gets_a_session(
     user = {"username": "ops", "password_env": "PENWORKS_TEST_OPCUA_PASSWORD"}
     config = connector_config(peer.url, **user)
     connector = OpcuaConnector(config, POINTS[:1], MemoryBus(), RealClock())
-    async with running(connector):
+    async with running_connector(connector):
         await reach(connector, DeviceState.ONLINE)
     monkeypatch.setenv("PENWORKS_TEST_OPCUA_PASSWORD", "wrong")
     connector = OpcuaConnector(config, POINTS[:1], MemoryBus(), RealClock())
-    async with running(connector):
-        async with asyncio.timeout(5):
-            while not connector.health()[0].errors:  # noqa: ASYNC110  # no event for counts
-                await asyncio.sleep(0.02)
+    async with running_connector(connector):
+        await eventually(lambda: connector.health()[0].errors > 0, within_s=5)
     [report] = connector.health()
     assert report.state is DeviceState.OFFLINE
     assert "BadUserAccessDenied" in report.detail

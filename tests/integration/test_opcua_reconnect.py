@@ -15,12 +15,10 @@ from tests.conftest import free_port
 from tests.unit.connectors.opcua.peer import (
     binding,
     connector_config,
-    next_observation,
     point,
-    reach,
-    running,
     running_peer,
 )
+from tests.unit.connectors.support import eventually, next_observation, reach, running_connector
 
 pytestmark = pytest.mark.integration
 
@@ -39,7 +37,7 @@ async def test_a_restarted_server_gets_its_subscription_back() -> None:
     obs = bus.subscribe(f"obs.{POSITION}", name="obs")
     reports = bus.subscribe("health.opcua", name="health")
     connector = OpcuaConnector(connector_config(url), POINTS, bus, RealClock())
-    async with running(connector):
+    async with running_connector(connector):
         async with running_peer(port) as peer:
             await reach(connector, DeviceState.ONLINE)
             await peer.set("Lift1.Position", 2.0)
@@ -64,7 +62,7 @@ async def test_a_restarted_server_gets_its_subscription_back() -> None:
 async def test_nothing_listening_is_offline_with_the_reason() -> None:
     url = f"opc.tcp://127.0.0.1:{free_port()}/lifts/"
     connector = OpcuaConnector(connector_config(url), POINTS, MemoryBus(), RealClock())
-    async with running(connector):
+    async with running_connector(connector):
         report = await _until(connector, lambda h: h.errors >= 2)
     assert report.state is DeviceState.OFFLINE
     assert "connection refused" in report.detail
@@ -84,7 +82,7 @@ async def test_a_server_that_never_answers_times_out() -> None:
     connector = OpcuaConnector(
         connector_config(url, timeout_s=0.3), POINTS, MemoryBus(), RealClock()
     )
-    async with server, running(connector):
+    async with server, running_connector(connector):
         report = await _until(connector, lambda h: h.errors >= 1)
     assert report.state is DeviceState.OFFLINE
     assert "no answer within 0.3 s" in report.detail
@@ -99,7 +97,7 @@ async def test_a_silent_network_degrades_then_drops_the_session_until_it_answers
         obs = bus.subscribe(f"obs.{LOAD}", name="obs")
         config = connector_config(url, timeout_s=0.3, offline_after=2)
         connector = OpcuaConnector(config, POINTS, bus, RealClock())
-        async with running(connector):
+        async with running_connector(connector):
             await reach(connector, DeviceState.ONLINE)
             proxy.freeze()  # packets go nowhere; the socket stays open
             await reach(connector, DeviceState.OFFLINE)
@@ -117,6 +115,9 @@ async def test_a_silent_network_degrades_then_drops_the_session_until_it_answers
             DeviceState.OFFLINE,
             DeviceState.ONLINE,
         ]
+        # the server's own offline_after (2): one failed read degrades, the second ends it
+        offline = states.index(DeviceState.OFFLINE, states.index(DeviceState.DEGRADED))
+        assert states[offline - 2 : offline] == [DeviceState.ONLINE, DeviceState.DEGRADED]
 
 
 async def _reports(sub: Subscription) -> list[DeviceHealth]:
@@ -133,9 +134,7 @@ async def _until(
     connector: OpcuaConnector, check: Callable[[DeviceHealth], bool], within_s: float = 5.0
 ) -> DeviceHealth:
     """The connector's one health report once check(report) holds (polled: no event for it)."""
-    async with asyncio.timeout(within_s):
-        while not check(connector.health()[0]):  # noqa: ASYNC110  # no event for error counts
-            await asyncio.sleep(0.02)
+    await eventually(lambda: check(connector.health()[0]), within_s)
     return connector.health()[0]
 
 

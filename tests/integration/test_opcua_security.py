@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,12 +19,10 @@ from tests.unit.connectors.opcua.peer import (
     binding,
     connector_config,
     make_certificates,
-    next_observation,
     point,
-    reach,
-    running,
     running_peer,
 )
+from tests.unit.connectors.support import eventually, next_observation, reach, running_connector
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
@@ -74,7 +71,7 @@ async def test_secure_sessions_read_subscribe_and_write(
     bus = MemoryBus()
     obs = bus.subscribe("obs.>", name="obs")
     connector = OpcuaConnector(config, POINTS, bus, RealClock())
-    async with running(connector):
+    async with running_connector(connector):
         await reach(connector, DeviceState.ONLINE)
         await secure_peer.set("Lift1.Position", 12.5)
         await next_observation(obs, lambda o: o.point == POSITION and o.value == 12.5)
@@ -85,10 +82,8 @@ async def test_secure_sessions_read_subscribe_and_write(
 
 async def test_a_client_without_security_is_refused_and_told_why(secure_peer: Peer) -> None:
     connector = OpcuaConnector(connector_config(secure_peer.url), POINTS, MemoryBus(), RealClock())
-    async with running(connector):
-        async with asyncio.timeout(5):
-            while not connector.health()[0].errors:  # noqa: ASYNC110  # no event for counts
-                await asyncio.sleep(0.02)
+    async with running_connector(connector):
+        await eventually(lambda: connector.health()[0].errors > 0, within_s=5)
     [report] = connector.health()
     assert report.state is DeviceState.OFFLINE
     assert "no endpoint with no security" in report.detail

@@ -48,3 +48,31 @@ def test_a_bad_platform_config_names_its_line(
 def test_speed_out_of_range_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sim", "--speed", "5000", "--duration", "0"]) == 1
     assert "--speed must be between 1 and 600" in capsys.readouterr().err
+
+
+def test_a_bad_scenario_file_stops_the_twin_before_it_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenarios = tmp_path / "scenarios.yaml"
+    scenarios.write_text("- {scenario: fire, target: f9/nowhere, after: PT1H}\n")
+    truth = tmp_path / "truth.jsonl"
+    code = main(
+        ["sim", "--broker", "mqtt://127.0.0.1:9", "--scenarios", str(scenarios)]
+        + ["--truth", str(truth), "--duration", "5"]
+    )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert f"penworks: {scenarios}: [0]: fire cannot happen at 'f9/nowhere'" in err
+    assert "Traceback" not in err
+
+
+def test_a_scenario_needs_a_name_and_a_target(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sim", "scenario", "fire"]) == 1
+    assert "give a scenario and --target" in capsys.readouterr().err
+
+
+def test_scenarios_are_listed_with_their_targets(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sim", "scenario", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "water_leak: a water leak" in out
+    assert "b1/plant" in out

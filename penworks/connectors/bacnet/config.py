@@ -21,7 +21,11 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from penworks.connectors.settings import LOCAL_ID, Strict
+from penworks.core.repeats import repeated
+from penworks.model.schema import BacnetBinding
 
 BACNET_PORT = 47808
 MAX_INSTANCE = 4194302  # 4194303 is the wildcard instance
@@ -91,10 +95,8 @@ def _ipv4(text: str) -> str:
         raise ValueError(f"{text!r} is not an IPv4 address") from None
 
 
-class BacnetDeviceConfig(BaseModel):
+class BacnetDeviceConfig(Strict):
     """One BACnet device the connector reads and writes."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     instance: int = Field(
         ge=0, le=MAX_INSTANCE, description="Device instance (of its device object), 0..4194302"
@@ -127,15 +129,11 @@ class BacnetDeviceConfig(BaseModel):
         return None if value is None else parse_device_address(value)
 
 
-class BacnetConnectorConfig(BaseModel):
+class BacnetConnectorConfig(Strict):
     """The BACnet/IP connector (bacpypes3): its own device, and the devices it reaches."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
     type: Literal["bacnet"] = Field(description="Connector kind")
-    name: str = Field(
-        "bacnet", pattern=r"^[a-z][a-z0-9_]*$", description="Name in health and dead letters"
-    )
+    name: str = Field("bacnet", pattern=LOCAL_ID, description="Name in health and dead letters")
     address: str = Field(
         DEFAULT_ADDRESS,
         description="Local IPv4 address the connector binds, IP[/PREFIX][:PORT]: the "
@@ -166,9 +164,9 @@ class BacnetConnectorConfig(BaseModel):
     @model_validator(mode="after")
     def _devices(self) -> BacnetConnectorConfig:
         instances = [d.instance for d in self.devices]
-        repeated = sorted({i for i in instances if instances.count(i) > 1})
-        if repeated:
-            raise ValueError(f"device instances must be unique; repeated: {repeated}")
+        twice = repeated(instances)
+        if twice:
+            raise ValueError(f"device instances must be unique; repeated: {', '.join(twice)}")
         if self.instance in instances:
             raise ValueError(f"instance {self.instance} is the connector's own; pick another")
         local = self.local_address
@@ -189,3 +187,7 @@ class BacnetConnectorConfig(BaseModel):
 
     def device(self, instance: int) -> BacnetDeviceConfig | None:
         return next((d for d in self.devices if d.instance == instance), None)
+
+    def reaches(self, binding: object) -> bool:
+        """Whether a point's binding names one of this connector's devices."""
+        return isinstance(binding, BacnetBinding) and self.device(binding.device) is not None

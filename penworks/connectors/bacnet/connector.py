@@ -72,14 +72,9 @@ class BacnetConnector:
         self._points = bind_points(points, [d.instance for d in config.devices], config.name)
         self._counts: Counter[str] = Counter()
         self._requests: Counter[str] = Counter()
-        self._tracker = DeviceHealthTracker(
-            config.name,
-            bus,
-            clock,
-            [str(d.instance) for d in config.devices],
-            # each session says when its own device is offline; the tracker never earlier
-            offline_after=max((d.offline_after for d in config.devices), default=3),
-        )
+        self._tracker = DeviceHealthTracker(config.name, bus, clock)
+        for device in config.devices:
+            self._tracker.add(str(device.instance), offline_after=device.offline_after)
         self._publisher = Publisher(config.name, bus, clock, self._counts)
         self._sessions = {
             d.instance: DeviceSession(

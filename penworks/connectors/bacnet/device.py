@@ -60,12 +60,19 @@ class DeviceSession:
         self.name = str(config.instance)  # as health reports name it
         self.link: DeviceLink | None = None
         self._objects = by_object(points)
+        # What a poll reads of each object: everything, or what COV does not report.
+        self._asked = {obj: properties(bound) for obj, bound in self._objects.items()}
+        self._asked_besides_cov = {
+            obj: properties(rest)
+            for obj, bound in self._objects.items()
+            if (rest := [bp for bp in bound if not bp.binding.cov])
+        }
         self._publisher = publisher
         self._tracker = tracker
         self._counts = counts
         self._check_identity = check_identity
         self._poller = Poller()
-        self._failures = 0  # polls without an answer, in a row
+        self._silent = False  # the last poll got no answer
         self._commandable: dict[ObjectRef, bool] = {}
         self._followers = {
             obj: CovFollower(obj, cov, config, publisher, counts)
@@ -172,25 +179,22 @@ class DeviceSession:
 
     async def poll(self, link: DeviceLink) -> bool:
         """Read every point COV does not report; whether the device answered."""
-        requests = [
-            (obj, properties(polled))
-            for obj, bound in self._objects.items()
-            if (polled := self._polled(obj, bound))
-        ]
+        requests = [(obj, props) for obj in self._objects if (props := self._polled(obj))]
         return await self._read(link, requests, whole=True)
 
     async def read_now(self, bp: BoundPoint) -> Observation | None:
         """Read the point's object now; the point's freshest observation."""
         link = self.link
         if link is not None:
-            await self._read(link, [(bp.obj, properties(self._objects[bp.obj]))], whole=False)
+            await self._read(link, [(bp.obj, self._asked[bp.obj])], whole=False)
         return self._publisher.latest(bp.point.id)
 
-    def _polled(self, obj: ObjectRef, bound: list[BoundPoint]) -> list[BoundPoint]:
+    def _polled(self, obj: ObjectRef) -> tuple[str, ...]:
+        """The properties a poll reads of an object (none while COV reports all its points)."""
         follower = self._followers.get(obj)
         if follower is None or not follower.subscribed:
-            return bound
-        return [bp for bp in bound if not bp.binding.cov]
+            return self._asked[obj]
+        return self._asked_besides_cov.get(obj, ())
 
     async def _read(self, link: DeviceLink, requests: list[Request], *, whole: bool) -> bool:
         """Read and publish; a `whole` poll also says how the device is doing when it answers.
@@ -213,10 +217,10 @@ class DeviceSession:
         refused = await self._publish(readings)
         if not whole:
             return True
-        if self._failures:  # it failed before: it may have restarted and lost subscriptions
+        if self._silent:  # it failed before: it may have restarted and lost subscriptions
             for follower in self._followers.values():
                 follower.resubscribe()
-        self._failures = 0
+        self._silent = False
         if refused:
             points = "1 point" if len(refused) == 1 else f"{len(refused)} points"
             detail = f"{points} refused, e.g. {refused[0]}"
@@ -247,17 +251,14 @@ class DeviceSession:
         return refused
 
     async def _no_answer(self, exc: BacnetFailure) -> None:
-        self._failures += 1
+        self._silent = True
         self._counts["errors"] += 1
         if isinstance(exc, BacnetTimeout):
             self._counts["timeouts"] += 1
         for bound in self._objects.values():
             for bp in bound:
                 await self._publisher.bad(bp)
-        if self._failures >= self.config.offline_after:
-            await self._tracker.offline(self.name, str(exc))
-        else:
-            await self._tracker.failure(self.name, str(exc))
+        await self._tracker.failure(self.name, str(exc))  # offline after offline_after in a row
 
     # -- writing ---------------------------------------------------------------------------
 

@@ -115,12 +115,13 @@ def connector_config(devices: Sequence[DiscoveredDevice]) -> dict[str, Any]:
     """The connector config that reaches the devices (validated).
 
     The connector binds the BACnet port, or the next one free of devices on this machine's
-    loopback: bacpypes3 would take a loopback device on its own port for itself.
+    loopback: bacpypes3 would take a loopback device on its own port for itself. (bacpypes3
+    writes an address on the BACnet port without its port: 127.0.0.1.)
     """
     taken = {
-        int(d.config["address"].rpartition(":")[2])
+        int(parse_device_address(address).rpartition(":")[2])
         for d in devices
-        if str(d.config["address"]).startswith("127.")
+        if (address := str(d.config["address"])).startswith("127.")
     }
     port = next(p for p in range(BACNET_PORT, BACNET_PORT + len(taken) + 1) if p not in taken)
     config = {

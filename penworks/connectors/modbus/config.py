@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-LOCAL_ID = r"^[a-z][a-z0-9_]*$"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from penworks.connectors.settings import LOCAL_ID, ReconnectSettings, Strict
+from penworks.core.repeats import repeated
+from penworks.model.schema import ModbusBinding
 
 
-class ModbusDeviceConfig(_Strict):
+class ModbusDeviceConfig(Strict):
     """One Modbus TCP device (a unit id behind a host and port) and how it is polled."""
 
     name: str = Field(
@@ -44,7 +42,7 @@ class ModbusDeviceConfig(_Strict):
     )
 
 
-class ModbusConnectorConfig(_Strict):
+class ModbusConnectorConfig(ReconnectSettings):
     """The Modbus TCP connector: its devices, and how it reconnects to them."""
 
     type: Literal["modbus"] = Field(description="Connector kind")
@@ -54,25 +52,17 @@ class ModbusConnectorConfig(_Strict):
     devices: list[ModbusDeviceConfig] = Field(
         default_factory=list, description="The devices this connector polls"
     )
-    reconnect_initial_s: float = Field(
-        0.5, gt=0, description="First wait (wall seconds) before reconnecting to a failed device"
-    )
-    reconnect_max_s: float = Field(
-        30.0, gt=0, description="Longest wait (wall seconds) between reconnection attempts"
-    )
 
     @model_validator(mode="after")
-    def _consistent(self) -> ModbusConnectorConfig:
-        names = [d.name for d in self.devices]
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            raise ValueError(f"device names must be unique; repeated: {', '.join(repeated)}")
-        if self.reconnect_initial_s > self.reconnect_max_s:
-            raise ValueError(
-                f"reconnect_initial_s {self.reconnect_initial_s} is above "
-                f"reconnect_max_s {self.reconnect_max_s}"
-            )
+    def _unique_devices(self) -> ModbusConnectorConfig:
+        twice = repeated(d.name for d in self.devices)
+        if twice:
+            raise ValueError(f"device names must be unique; repeated: {', '.join(twice)}")
         return self
 
     def device(self, name: str) -> ModbusDeviceConfig | None:
         return next((d for d in self.devices if d.name == name), None)
+
+    def reaches(self, binding: object) -> bool:
+        """Whether a point's binding names one of this connector's devices."""
+        return isinstance(binding, ModbusBinding) and self.device(binding.device) is not None

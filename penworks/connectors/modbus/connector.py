@@ -3,9 +3,8 @@
 Built from (Point, ModbusBinding) pairs as ``SiteModel.bindings("modbus")`` returns them and
 a ModbusConnectorConfig. Each configured device gets its own DevicePoller (its connection,
 its lock, its read plan, its poll loop); run() runs them all side by side. Device health
-goes through one DeviceHealthTracker, under each device's config name; the tracker counts
-towards offline with the largest offline_after, and each poller declares its device
-offline at its own offline_after.
+goes through one DeviceHealthTracker, under each device's config name and with each
+device's own offline_after.
 """
 
 from __future__ import annotations
@@ -58,13 +57,9 @@ class ModbusConnector:
         self._output = Output(config.name, bus, clock, self._counters)
         self._slots = {point.id: Slot(point, binding) for point, binding in points}
         _check_bindings(config, self._slots.values())
-        self._tracker = DeviceHealthTracker(
-            config.name,
-            bus,
-            clock,
-            [d.name for d in config.devices],
-            offline_after=max((d.offline_after for d in config.devices), default=3),
-        )
+        self._tracker = DeviceHealthTracker(config.name, bus, clock)
+        for device in config.devices:
+            self._tracker.add(device.name, offline_after=device.offline_after)
         self._pollers = {
             device.name: DevicePoller(
                 device,

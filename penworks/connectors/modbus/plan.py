@@ -7,7 +7,7 @@ no block reaches over them, so one bad register cannot take its neighbours down.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 
@@ -63,6 +63,12 @@ class Block:
     start: int
     count: int
     slots: tuple[Slot, ...]
+
+    @classmethod
+    def alone(cls, slots: Sequence[Slot]) -> Block:
+        """One request for points on the same registers (or bit), read apart from the rest."""
+        first = slots[0]
+        return cls(first.function, first.address, first.end - first.address, tuple(slots))
 
     @property
     def end(self) -> int:
@@ -138,10 +144,7 @@ def _plan_function(slots: list[Slot], limit: int, gap: int, avoid: set[Register]
 def _alone(slots: list[Slot], avoid: set[Register]) -> list[Block]:
     """One block per distinct span of the slots that touch avoided registers."""
     suspect = [s for s in slots if any(r in avoid for r in s.registers())]
-    return [
-        Block(function, address, end - address, tuple(group))
-        for (function, address, end), group in groupby(suspect, key=lambda s: s.span)
-    ]
+    return [Block.alone(tuple(group)) for _, group in groupby(suspect, key=lambda s: s.span)]
 
 
 def find_block(blocks: Iterable[Block], point_id: str) -> Block | None:

@@ -61,7 +61,6 @@ class DevicePoller:
         self._clock = clock
         self._backoff = backoff
         self._bad: set[Register] = set()  # registers the device refused ('illegal address')
-        self._failures_in_row = 0
         self.blocks = self._plan()
 
     @property
@@ -171,14 +170,13 @@ class DevicePoller:
         self._counters.fallbacks += 1
         refusals: list[str] = []
         for span in spans:
-            first = span[0]
-            single = Block(first.function, first.address, first.end - first.address, span)
+            single = Block.alone(span)
             try:
                 answer = await self._exchange(single)
             except DeviceRefused as span_exc:
                 self._refused()
                 if span_exc.code == ILLEGAL_ADDRESS:
-                    self._bad.update(first.registers())
+                    self._bad.update(span[0].registers())
                 await self._output.bad(span)
                 refusals.append(str(span_exc))
                 continue
@@ -212,7 +210,6 @@ class DevicePoller:
         self._counters.errors += 1
 
     async def _answered(self, refusals: list[str]) -> None:
-        self._failures_in_row = 0
         latency = self.session.latency_s
         if refusals:
             detail = "; ".join(refusals[:_DETAILS_SHOWN])
@@ -228,12 +225,8 @@ class DevicePoller:
         self._counters.link_failures += 1
         self._counters.errors += 1
         self.session.close()
-        self._failures_in_row += 1
         await self._output.bad(self._slots)
-        if self._failures_in_row >= self.config.offline_after:
-            await self._tracker.offline(self.name, str(exc))
-        else:
-            await self._tracker.failure(self.name, str(exc))
+        await self._tracker.failure(self.name, str(exc))  # offline after offline_after in a row
 
     # -- commands -----------------------------------------------------------------------------
 
@@ -254,11 +247,8 @@ class DevicePoller:
             await self._link_failed(exc)
             raise
         self._counters.writes += 1
-        same = tuple(s for s in self._slots if s.span == slot.span)
         try:
-            await self._read_block(
-                Block(slot.function, slot.address, slot.end - slot.address, same)
-            )
+            await self._read_block(Block.alone([s for s in self._slots if s.span == slot.span]))
         except LinkFailure as exc:
             await self._link_failed(exc)
 

@@ -67,7 +67,6 @@ class DeviceSession:
         self._deadline_s = config.timeout_s * (config.retries + 1) + 1.0
         self.in_flight = 0
         self.peak_in_flight = 0
-        self.requests = 0
         self.connects = 0
         self.latency_s: float | None = None
 
@@ -172,7 +171,6 @@ class DeviceSession:
             raise LinkFailure(f"{self.name}: {what}: not connected to {self.where}")
         self.in_flight += 1
         self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
-        self.requests += 1
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self._deadline_s):

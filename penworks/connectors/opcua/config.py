@@ -11,14 +11,13 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-LOCAL_ID = r"^[a-z][a-z0-9_]*$"
+from penworks.connectors.settings import LOCAL_ID, ReconnectSettings, Strict
+from penworks.core.repeats import repeated
+from penworks.model.schema import OpcuaBinding
+
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class OpcuaSecurityConfig(Strict):
@@ -101,7 +100,7 @@ class OpcuaServerConfig(Strict):
         return self
 
 
-class OpcuaConnectorConfig(Strict):
+class OpcuaConnectorConfig(ReconnectSettings):
     """The OPC UA connector: a client session with each server."""
 
     type: Literal["opcua"] = Field(description="Connector kind")
@@ -111,21 +110,12 @@ class OpcuaConnectorConfig(Strict):
     servers: list[OpcuaServerConfig] = Field(
         min_length=1, description="The servers to hold a session with"
     )
-    reconnect_initial_s: float = Field(
-        0.5, gt=0, description="First wait before reconnecting a lost session (jittered)"
-    )
-    reconnect_max_s: float = Field(
-        30.0, gt=0, description="Longest wait between reconnection attempts (jittered)"
-    )
 
     @model_validator(mode="after")
-    def _checks(self) -> OpcuaConnectorConfig:
-        names = [s.name for s in self.servers]
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            raise ValueError(f"server names must be unique; repeated: {', '.join(repeated)}")
-        if self.reconnect_initial_s > self.reconnect_max_s:
-            raise ValueError("reconnect_initial_s is above reconnect_max_s")
+    def _unique_servers(self) -> OpcuaConnectorConfig:
+        twice = repeated(s.name for s in self.servers)
+        if twice:
+            raise ValueError(f"server names must be unique; repeated: {', '.join(twice)}")
         return self
 
     def resolved(self, base: Path) -> OpcuaConnectorConfig:
@@ -140,3 +130,7 @@ class OpcuaConnectorConfig(Strict):
 
     def server(self, name: str) -> OpcuaServerConfig | None:
         return next((s for s in self.servers if s.name == name), None)
+
+    def reaches(self, binding: object) -> bool:
+        """Whether a point's binding names one of this connector's servers."""
+        return isinstance(binding, OpcuaBinding) and self.server(binding.server) is not None

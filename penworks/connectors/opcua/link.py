@@ -82,6 +82,7 @@ class ServerLink:
         for entry in entries:
             if not entry.binding.subscribe:
                 self._polled.setdefault(entry.node, []).append(entry)
+        self._poll_nodes = [CURRENT_TIME, *self._polled]  # what each poll reads
         self._outbox = outbox
         self._counts = outbox.counts
         self._tracker = tracker
@@ -93,7 +94,7 @@ class ServerLink:
         self._latency_s: float | None = None
         self._types: dict[ua.NodeId, ua.VariantType] = {}
         self._sessions = 0
-        tracker.add(self.name)
+        tracker.add(self.name, offline_after=config.offline_after)
 
     @property
     def connected(self) -> bool:
@@ -238,9 +239,8 @@ class ServerLink:
 
     async def _poll(self, client: Client) -> None:
         """Read the server's clock and every polled node; report health with the latency."""
-        nodes = [CURRENT_TIME, *self._polled]
         try:
-            values, latency = await self._read(client, nodes)
+            values, latency = await self._read(client, self._poll_nodes)
         except TimeoutError as exc:
             self._counts["errors"] += 1
             await self._tracker.failure(self.name, f"keep-alive: {describe(exc, self.config)}")

@@ -60,7 +60,7 @@ class Outbox:
         except PayloadError as exc:
             await self.dead_letter(entry, str(exc), raw)
             return None
-        ts = data.SourceTimestamp or data.ServerTimestamp or self._now()  # as data_time()
+        ts = data_time(data, self._now)
         await self._publish(entry, Observation(entry.point.id, ts, value, quality))
         return quality
 

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from penworks.core.repeats import repeated
 from penworks.sim.devices import SimDevice
 from penworks.sim.servers.bacnet_device import ServedDevice
-from penworks.sim.servers.base import Endpoint
+from penworks.sim.servers.base import Endpoint, port_at
 
 
 class BacnetDevices:
@@ -40,13 +41,12 @@ class BacnetDevices:
         self.name = name
         self.host = host
         self.devices = [
-            ServedDevice(d, host=host, prefix=prefix, port=base_port + i if base_port else 0)
+            ServedDevice(d, host=host, prefix=prefix, port=port_at(base_port, i))
             for i, d in enumerate(devices)
         ]
-        instances = [d.instance for d in self.devices]
-        repeated = sorted({i for i in instances if instances.count(i) > 1})
-        if repeated:
-            raise ValueError(f"{name}: device instances {repeated} are served twice")
+        twice = repeated(d.instance for d in self.devices)
+        if twice:
+            raise ValueError(f"{name}: device instances {', '.join(twice)} are served twice")
 
     async def start(self) -> None:
         """Start every device that is online (the others when sync finds them online)."""
@@ -70,15 +70,8 @@ class BacnetDevices:
 
     def endpoints(self) -> list[Endpoint]:
         return [
-            Endpoint(
-                device=served.device.name,
-                protocol="bacnet",
-                host=self.host,
-                port=served.port,
-                address=served.instance,
-                server=self.name,
-            )
-            for served in self.devices
+            Endpoint.of(s.device, server=self.name, host=self.host, port=s.port, address=s.instance)
+            for s in self.devices
         ]
 
     def served(self, device_name: str) -> ServedDevice:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from penworks.sim.devices import Protocol as DeviceProtocol
+from penworks.sim.devices import SimDevice
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,25 @@ class Endpoint:
     address: str | int
     server: str = ""  # the gateway or server name (Modbus gateway, OPC UA server)
     url: str = ""  # full URL where the protocol has one (opc.tcp://..., mqtt://...)
+
+    @classmethod
+    def of(
+        cls,
+        device: SimDevice,
+        *,
+        server: str,
+        host: str,
+        port: int,
+        address: str | int,
+        url: str = "",
+    ) -> Endpoint:
+        """Where a server reaches one of its devices (the protocol is the device's own)."""
+        return cls(device.name, device.protocol, host, port, address, server, url)
+
+
+def port_at(first: int, offset: int) -> int:
+    """The port `offset` places after `first` (consecutive ports); 0 stays 0: any free one."""
+    return first + offset if first else 0
 
 
 class DeviceServer(Protocol):

@@ -83,15 +83,10 @@ class ModbusGateway:
 
     def endpoints(self) -> list[Endpoint]:
         return [
-            Endpoint(
-                device=unit.device.name,
-                protocol="modbus",
-                host=self.host,
-                port=self.port,
-                address=unit.unit_id,
-                server=self.name,
+            Endpoint.of(
+                u.device, server=self.name, host=self.host, port=self.port, address=u.unit_id
             )
-            for unit in self.units
+            for u in self.units
         ]
 
 

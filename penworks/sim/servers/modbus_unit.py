@@ -19,7 +19,7 @@ invalid", in the words of the Modbus spec).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from pymodbus.constants import ExcCodes
 from pymodbus.exceptions import NoSuchIdException
@@ -91,37 +91,21 @@ class ModbusUnit:
         """The unit as pymodbus serves it: the image as it is now, and this unit's action."""
         for dirty in self._dirty.values():
             dirty.clear()  # the blocks start from the image
-        simdata = (
-            self._bit_blocks(1),
-            self._bit_blocks(2),
-            self._word_blocks(3),
-            self._word_blocks(4),
-        )
+        simdata = (self._blocks(1), self._blocks(2), self._blocks(3), self._blocks(4))
         return PymodbusDevice(self.unit_id, simdata=simdata, action=self.action)
 
-    def _bit_blocks(self, function: int) -> list[SimData]:
-        bits = self._bits[function]
+    def _blocks(self, function: int) -> list[SimData]:
+        """A block per run of mapped addresses of a table, holding the image's values."""
+        bits = function in BIT_TABLES
+        image: Mapping[int, int] = self._bits[function] if bits else self._words[function]
         runs = list(self.map.tables[function].runs())
-        if not runs:  # pymodbus needs a block per table; the action refuses every address
+        if not runs and bits:  # pymodbus needs a block per table; the action refuses every bit
             return [SimData(0, values=[False] * 16, datatype=DataType.BITS)]
-        return [
-            SimData(
-                start, values=[bits[a] for a in range(start, start + n)], datatype=DataType.BITS
-            )
-            for start, n in runs
-        ]
-
-    def _word_blocks(self, function: int) -> list[SimData]:
-        words = self._words[function]
-        runs = list(self.map.tables[function].runs())
         if not runs:  # an invalid register: pymodbus answers 'illegal data address'
             return [SimData(0, datatype=DataType.INVALID)]
+        datatype = DataType.BITS if bits else DataType.REGISTERS
         return [
-            SimData(
-                start,
-                values=[words[a] for a in range(start, start + n)],
-                datatype=DataType.REGISTERS,
-            )
+            SimData(start, values=[image[a] for a in range(start, start + n)], datatype=datatype)
             for start, n in runs
         ]
 

@@ -60,8 +60,13 @@ class MqttDevices:
         self._heartbeat_s = heartbeat_s
         self._devices = list(devices)
         self._by_command = {f"{d.address}/set": d for d in self._devices if _commandable(d)}
+        # The keys whose change is an event, published at once: bools and texts.
+        self._events = {
+            d.name: frozenset(p.key for p in d.type.points if p.kind is not PointKind.NUMBER)
+            for d in self._devices
+        }
         self._last: dict[str, datetime] = {}
-        self._pending: dict[str, bool] = {}  # device -> analog change not yet published
+        self._unsent: set[str] = set()  # devices with an analog change not yet published
         self._client: aiomqtt.Client | None = None
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
@@ -111,16 +116,15 @@ class MqttDevices:
             changed = device.take_changes()
             if not device.online:
                 continue
-            events = any(device.type.spec(k).kind is not PointKind.NUMBER for k in changed)
             if changed:
-                self._pending[device.name] = True
+                self._unsent.add(device.name)
             last = self._last.get(device.name)
             since = None if last is None else (now - last).total_seconds()
             due = (
                 since is None
-                or events
+                or not self._events[device.name].isdisjoint(changed)
                 or since >= self._heartbeat_s
-                or (self._pending.get(device.name, False) and since >= self._report_s)
+                or (device.name in self._unsent and since >= self._report_s)
             )
             if due:
                 await self._publish(device, now)
@@ -138,7 +142,7 @@ class MqttDevices:
             log.warning("twin %s: publishing %s failed: %s", self.name, device.name, exc)
             return
         self._last[device.name] = now
-        self._pending[device.name] = False
+        self._unsent.discard(device.name)
         self.published += 1
 
     async def _obey(self, client: aiomqtt.Client) -> None:
@@ -181,7 +185,14 @@ class MqttDevices:
 
     def endpoints(self) -> list[Endpoint]:
         return [
-            Endpoint(d.name, "mqtt", self._host, self._port, str(d.address), self.name, self.url)
+            Endpoint.of(
+                d,
+                server=self.name,
+                host=self._host,
+                port=self._port,
+                address=str(d.address),
+                url=self.url,
+            )
             for d in self._devices
         ]
 

@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 TWIN_NAMESPACE_INDEX = 2  # the first namespace registered on a fresh asyncua server
 Folder = str | Callable[[SimDevice], str]
+Update = tuple[DeviceVariable, int]  # a variable, and the status its device's nodes show
 
 
 @dataclass(eq=False)
@@ -54,13 +55,18 @@ class _DeviceNodes:
     variables: dict[str, DeviceVariable] = field(default_factory=dict)
     status: int = GOOD
 
-    def updates(self, now_status: int) -> list[DeviceVariable]:
+    def updates(self) -> list[Update]:
         """The variables whose node may have to change (all of them when the status did)."""
         changed = self.device.take_changes()
+        now_status = device_status(self.device)
         if now_status != self.status:
             self.status = now_status
-            return list(self.variables.values())
-        return [self.variables[key] for key in changed if key in self.variables]
+            return self.every()
+        return [(self.variables[key], now_status) for key in changed if key in self.variables]
+
+    def every(self) -> list[Update]:
+        """Every variable, with the status the device's nodes show."""
+        return [(variable, self.status) for variable in self.variables.values()]
 
 
 class OpcuaServer:
@@ -121,7 +127,8 @@ class OpcuaServer:
         self._server = server
         for nodes in self._devices:
             nodes.status = device_status(nodes.device)
-        await self._write(self._all())  # every value, with its status, before clients come
+        # every value, with its status, before clients come
+        await self._write([update for nodes in self._devices for update in nodes.every()])
         try:
             await server.start()
         except BaseException:
@@ -140,22 +147,19 @@ class OpcuaServer:
 
     async def sync_count(self) -> int:
         """Write every changed value (and every status change) to its node; how many nodes."""
-        updates: list[DeviceVariable] = []
-        for nodes in self._devices:
-            updates += nodes.updates(device_status(nodes.device))
+        updates = [update for nodes in self._devices for update in nodes.updates()]
         if self._server is None:
             return 0  # start() writes every value
         return await self._write(updates)
 
     def endpoints(self) -> list[Endpoint]:
         return [
-            Endpoint(
-                device=nodes.device.name,
-                protocol="opcua",
+            Endpoint.of(
+                nodes.device,
+                server=self.name,
                 host=self.host,
                 port=self.port,
                 address=str(nodes.device.address),
-                server=self.name,
                 url=self.url,
             )
             for nodes in self._devices
@@ -172,34 +176,32 @@ class OpcuaServer:
                 folders[name] = await add_folder(server.nodes.objects, idx, name)
             for variable in await add_device(folders[name], idx, nodes.device):
                 nodes.variables[variable.key] = variable
-                targets[variable.node_id] = self._target(variable)
+                targets[variable.node_id] = self._target(nodes, variable)
         return targets
 
-    def _all(self) -> list[DeviceVariable]:
-        return [v for nodes in self._devices for v in nodes.variables.values()]
-
-    async def _write(self, variables: list[DeviceVariable]) -> int:
+    async def _write(self, updates: list[Update]) -> int:
         """Prepare the DataValues first, then write them in one pass (no await in between)."""
         server = self._server
         assert server is not None
         now = ua_time(self._clock.now())
-        statuses = {id(n.device): n.status for n in self._devices}
         batch = [
             (variable.node_id, data)
-            for variable in variables
-            if (data := variable.data_value(statuses[id(variable.device)], now)) is not None
+            for variable, code in updates
+            if (data := variable.data_value(code, now)) is not None
         ]
         for node_id, data in batch:
             await server.write_attribute_value(node_id, data)
         return len(batch)
 
-    def _target(self, variable: DeviceVariable) -> WriteTarget:
+    def _target(self, nodes: _DeviceNodes, variable: DeviceVariable) -> WriteTarget:
         async def written(variant: ua.Variant) -> ua.StatusCode:
-            return status(await self._client_write(variable, variant))
+            return status(await self._client_write(nodes, variable, variant))
 
         return written
 
-    async def _client_write(self, variable: DeviceVariable, variant: ua.Variant) -> int:
+    async def _client_write(
+        self, nodes: _DeviceNodes, variable: DeviceVariable, variant: ua.Variant
+    ) -> int:
         """A client's write, as the device answers it: the status code."""
         if variant.VariantType != variable.vtype:
             return StatusCodes.BadTypeMismatch
@@ -215,7 +217,7 @@ class OpcuaServer:
         except Refused as refused:
             log.info("%s refused a write to %s: %s", self.name, variable.node_id, refused.detail)
             return STATUS_OF_REFUSAL[refused.refusal]
-        await self._write([variable])  # the device took it: clients see it now
+        await self._write([(variable, nodes.status)])  # the device took it: clients see it now
         return GOOD
 
 

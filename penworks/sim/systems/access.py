@@ -80,7 +80,7 @@ class Access:
         self._seed = seed
         self._rng = random.Random(f"{seed}:access")
         self.doors = {spec.id: self._door(spec) for spec in DOORS}
-        self._exits = _exit_doors()
+        self._exits = _ExitDoors()
         self._rights: AccessRights | None = None
         self._day: date | None = None
         self._denials: list[Denial] = []
@@ -234,9 +234,10 @@ class Access:
             if door.forced_by is not None and door.forced_by not in active:
                 door.forced_by = None
         for intruder in active:
-            forced = self._door_into(intruder.target)
-            if forced is None or intruder in self._handled:
+            forced_id = self._exits.rooms.get(intruder.target)
+            if forced_id is None or intruder in self._handled:
                 continue
+            forced = self.doors[forced_id]
             self._handled.add(intruder)
             forced.open_s += FORCED_OPEN_S
             if forced.mode in (NORMAL, LOCKED_OVERRIDE) and not forced.passed:
@@ -275,15 +276,6 @@ class Access:
             elif door.propped_for_s > 0:
                 door.propped_for_s = 0.0
 
-    def _door_into(self, where: str) -> Door | None:
-        for door in self.doors.values():
-            if (
-                door.spec.use is DoorUse.RESTRICTED
-                and place(door.spec.floor, door.spec.into) == where
-            ):
-                return door
-        return None
-
     # -- what the devices show ------------------------------------------------------------
 
     def _show(self, world: World) -> None:
@@ -306,9 +298,10 @@ class Access:
                 online = reader.name not in self._reader_faults
                 reader.set("online", online)
                 reader.set("status", "ok" if online else "offline")
-            world.shared[f"access.{spec.id}.granted"] = door.granted
-            world.shared[f"access.{spec.id}.open"] = door.open_s > 0
-            world.shared[f"access.{spec.id}.locked"] = locked
+            granted_key, open_key, locked_key = _SHARED[spec.id]
+            world.shared[granted_key] = door.granted
+            world.shared[open_key] = door.open_s > 0
+            world.shared[locked_key] = locked
             load = CONTROLLER_KW + READER_KW * len(door.readers) + (LOCK_KW if locked else 0.0)
             kw[spec.floor] = kw.get(spec.floor, 0.0) + load
         for floor, load in kw.items():
@@ -326,12 +319,19 @@ def _mode(door: Door, fire: bool, world: World) -> str:
     return NORMAL
 
 
+# The shared readings of every door: 'access.<door>.granted', '.open', '.locked'.
+_SHARED = {
+    d.id: (f"access.{d.id}.granted", f"access.{d.id}.open", f"access.{d.id}.locked") for d in DOORS
+}
+
+
 class _ExitDoors:
     """Which doors a move leaves through on a request-to-exit (no credential needed)."""
 
     def __init__(self) -> None:
         self.entrances = {d.id for d in DOORS if d.use is DoorUse.ENTRANCE}
         self.floors = {d.floor: d.id for d in DOORS if d.use is DoorUse.TENANT}
+        # the door into each restricted room, by the room's place
         self.rooms = {place(d.floor, d.into): d.id for d in DOORS if d.use is DoorUse.RESTRICTED}
 
     def __call__(self, move: Move) -> list[str]:
@@ -344,7 +344,3 @@ class _ExitDoors:
         if move.origin in self.rooms and move.to != move.origin:
             out.append(self.rooms[move.origin])
         return out
-
-
-def _exit_doors() -> _ExitDoors:
-    return _ExitDoors()

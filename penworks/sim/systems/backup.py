@@ -19,13 +19,13 @@ from penworks.core import PointKind, Value
 from penworks.sim.devices import (
     DeviceType,
     ModbusRegister,
-    ModbusType,
     PointSpec,
     Refusal,
     Refused,
     SimDevice,
 )
 from penworks.sim.scenarios import ScenarioKind
+from penworks.sim.systems.power_points import reading, scaled, status
 from penworks.sim.world import World
 
 GATEWAY = "gw_power"
@@ -70,40 +70,27 @@ class Mode(IntEnum):
     MANUAL = 2
 
 
-def _input(key: str, unit: str | None, address: int, scale: float, what: str) -> PointSpec:
-    kind: ModbusType = "int16" if unit == "degC" else "uint16"
-    return PointSpec(
-        key, PointKind.NUMBER, unit, what, modbus=ModbusRegister(4, address, kind, scale)
-    )
-
-
-def _status(key: str, address: int, what: str) -> PointSpec:
-    return PointSpec(
-        key, PointKind.BOOL, None, what, default=False, modbus=ModbusRegister(2, address, "bit")
-    )
-
-
 UPS = DeviceType(
     "UPS-20 double-conversion UPS",
     "modbus",
     (
-        _input("input_voltage", "V", 0, 0.1, "Input voltage"),
-        _input("input_frequency", "Hz", 1, 0.01, "Input frequency"),
-        _input("output_voltage", "V", 2, 0.1, "Output voltage"),
-        _input("output_frequency", "Hz", 3, 0.01, "Output frequency"),
-        _input("output_current", "A", 4, 0.1, "Output current per phase"),
-        _input("output_power", "kW", 5, 0.01, "Output active power"),
-        _input("load", "%", 6, 0.1, "Load, % of rated power"),
-        _input("battery_charge", "%", 7, 0.1, "Battery charge"),
-        _input("battery_voltage", "V", 8, 0.1, "Battery voltage"),
-        _input("battery_temperature", "degC", 9, 0.1, "Battery temperature"),
-        _input("runtime", "min", 10, 1.0, "Estimated runtime on battery at this load"),
-        _status("on_battery", 0, "Running on battery"),
-        _status("on_bypass", 1, "Load on static bypass"),
-        _status("battery_low", 2, "Battery low"),
-        _status("overload", 3, "Output overload"),
-        _status("battery_fault", 4, "Battery needs replacing"),
-        _status("general_alarm", 5, "Any alarm"),
+        scaled("input_voltage", "V", 0, 0.1, "Input voltage"),
+        scaled("input_frequency", "Hz", 1, 0.01, "Input frequency"),
+        scaled("output_voltage", "V", 2, 0.1, "Output voltage"),
+        scaled("output_frequency", "Hz", 3, 0.01, "Output frequency"),
+        scaled("output_current", "A", 4, 0.1, "Output current per phase"),
+        scaled("output_power", "kW", 5, 0.01, "Output active power"),
+        scaled("load", "%", 6, 0.1, "Load, % of rated power"),
+        scaled("battery_charge", "%", 7, 0.1, "Battery charge"),
+        scaled("battery_voltage", "V", 8, 0.1, "Battery voltage"),
+        scaled("battery_temperature", "degC", 9, 0.1, "Battery temperature"),
+        scaled("runtime", "min", 10, 1.0, "Estimated runtime on battery at this load"),
+        status("on_battery", 0, "Running on battery"),
+        status("on_bypass", 1, "Load on static bypass"),
+        status("battery_low", 2, "Battery low"),
+        status("overload", 3, "Output overload"),
+        status("battery_fault", 4, "Battery needs replacing"),
+        status("general_alarm", 5, "Any alarm"),
     ),
 )
 
@@ -111,29 +98,17 @@ GENERATOR = DeviceType(
     "GC-300 generator controller",
     "modbus",
     (
-        _input("engine_state", None, 0, 1.0, "0 stopped, 1 starting, 2 running, 3 cooling down"),
-        _input("engine_speed", "rpm", 1, 1.0, "Engine speed"),
-        _input("oil_pressure", "kPa", 2, 1.0, "Oil pressure"),
-        _input("coolant_temperature", "degC", 3, 0.1, "Coolant temperature"),
-        _input("fuel_level", "%", 4, 0.1, "Fuel level in the day tank"),
-        _input("battery_voltage", "V", 5, 0.1, "Starter battery voltage"),
-        _input("output_voltage", "V", 6, 0.1, "Generator voltage L-N"),
-        _input("output_frequency", "Hz", 7, 0.01, "Generator frequency"),
-        _input("output_power", "kW", 8, 0.1, "Generator active power"),
-        PointSpec(
-            "running_hours",
-            PointKind.NUMBER,
-            "h",
-            "Engine running hours",
-            modbus=ModbusRegister(4, 9, "uint32", 0.01),
-        ),
-        PointSpec(
-            "starts",
-            PointKind.NUMBER,
-            None,
-            "Engine starts",
-            modbus=ModbusRegister(4, 11, "uint32"),
-        ),
+        scaled("engine_state", None, 0, 1.0, "0 stopped, 1 starting, 2 running, 3 cooling down"),
+        scaled("engine_speed", "rpm", 1, 1.0, "Engine speed"),
+        scaled("oil_pressure", "kPa", 2, 1.0, "Oil pressure"),
+        scaled("coolant_temperature", "degC", 3, 0.1, "Coolant temperature"),
+        scaled("fuel_level", "%", 4, 0.1, "Fuel level in the day tank"),
+        scaled("battery_voltage", "V", 5, 0.1, "Starter battery voltage"),
+        scaled("output_voltage", "V", 6, 0.1, "Generator voltage L-N"),
+        scaled("output_frequency", "Hz", 7, 0.01, "Generator frequency"),
+        scaled("output_power", "kW", 8, 0.1, "Generator active power"),
+        reading("running_hours", "h", 9, "Engine running hours", kind="uint32", scale=0.01),
+        reading("starts", None, 11, "Engine starts", kind="uint32"),
         PointSpec(
             "mode",
             PointKind.NUMBER,
@@ -154,10 +129,10 @@ GENERATOR = DeviceType(
             default=False,
             modbus=ModbusRegister(3, 1, "uint16"),
         ),
-        _status("running", 0, "Engine running"),
-        _status("common_alarm", 1, "Any alarm or warning"),
-        _status("low_fuel", 2, "Fuel level low"),
-        _status("not_in_auto", 3, "Controller not in auto: will not start on mains failure"),
+        status("running", 0, "Engine running"),
+        status("common_alarm", 1, "Any alarm or warning"),
+        status("low_fuel", 2, "Fuel level low"),
+        status("not_in_auto", 3, "Controller not in auto: will not start on mains failure"),
     ),
 )
 

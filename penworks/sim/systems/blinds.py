@@ -23,7 +23,7 @@ from datetime import datetime
 
 from penworks.core import PointKind, Value
 from penworks.sim.devices import DeviceType, PointSpec, SimDevice
-from penworks.sim.layout import ZONES, ZoneUse
+from penworks.sim.layout import ZoneUse
 from penworks.sim.scenarios import ScenarioKind
 from penworks.sim.systems.spaces_common import ROOMS, Room, mqtt_device, working_hours
 from penworks.sim.weather import WeatherSample
@@ -97,8 +97,7 @@ class Blinds:
 
     def __init__(self, seed: int) -> None:
         self.seed = seed  # nothing random: the policy is deterministic
-        shaded = {(z.floor, z.space) for z in ZONES if z.use in SHADED_USES}
-        self._blinds = [self._blind(room) for room in ROOMS if (room.floor, room.space) in shaded]
+        self._blinds = [self._blind(room) for room in ROOMS if room.use in SHADED_USES]
         self._keys = {b.room.place: f"{b.room.place}.blinds_pct" for b in self._blinds}
 
     def _blind(self, room: Room) -> _Blind:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from penworks.sim.devices import SimDevice
@@ -47,6 +47,10 @@ class Camera:
     intruder_seen: bool = False
     offline_until: datetime | None = None
     tamper_until: datetime | None = None
+    armed_key: str = field(init=False)  # the intrusion area's shared reading, if any
+
+    def __post_init__(self) -> None:
+        self.armed_key = f"{self.place}.armed"
 
 
 class Cctv:
@@ -122,7 +126,7 @@ class Cctv:
         if camera.id == GATE_CAMERA and cars:
             self._detect(camera, "vehicle", rng.uniform(0.9, 0.99), cars)
         smoke, flame = self._fire(camera, world)
-        armed = world.shared.get(f"{camera.place}.armed") is True
+        armed = world.shared.get(camera.armed_key) is True
         alert = "fire" if flame else "smoke" if smoke else "intrusion" if armed and seen > 0 else ""
         camera.alert = alert
         kbps = BASE_KBPS + PER_PERSON_KBPS * min(seen, 40) + (NIGHT_KBPS if night else 0.0)

@@ -40,6 +40,7 @@ from penworks.sim.systems.spaces_lift_car import (
     Car,
     Phase,
     height,
+    landing,
 )
 from penworks.sim.world import World
 
@@ -173,7 +174,6 @@ class Elevators:
         self.stats = LiftStats()
         self._now_s = 0.0
         self._recall = False
-        self._alarm = False
 
     def devices(self) -> list[SimDevice]:
         return [*self._car_devices, self.group]
@@ -189,8 +189,7 @@ class Elevators:
 
     def step(self, world: World) -> None:
         self._now_s = world.now.timestamp()
-        self._alarm = bool(world.shared.get("fire.alarm", False))
-        self._follow_recall()
+        self._follow_recall(bool(world.shared.get("fire.alarm", False)))
         for car in self.cars:
             self._follow_fault(car, world)
         for move in world.moves:
@@ -205,8 +204,8 @@ class Elevators:
         world.shared["elevators.fire_recall"] = self._recall
         self._publish()
 
-    def _follow_recall(self) -> None:
-        recall = self._alarm or bool(self.group.get("FireRecallCommand"))
+    def _follow_recall(self, alarm: bool) -> None:
+        recall = alarm or bool(self.group.get("FireRecallCommand"))
         if recall == self._recall:
             return
         self._recall = recall
@@ -235,7 +234,7 @@ class Elevators:
         origin, dest = level_of(move.origin), level_of(move.to)
         if origin is None or dest is None:
             return
-        origin, dest = _landing(origin), _landing(dest)  # the roof is by the stairs from f4
+        origin, dest = landing(origin), landing(dest)
         if origin == dest:
             return
         if self._recall:
@@ -334,7 +333,3 @@ def _level(value: Value) -> int:
     if int(value) not in LIFT_LEVELS:
         raise Refused(Refusal.OUT_OF_RANGE, f"no landing at level {int(value)}")
     return int(value)
-
-
-def _landing(level: int) -> int:
-    return min(TOP_LEVEL, max(LOWEST_LEVEL, level))

@@ -29,6 +29,7 @@ from penworks.sim.devices import DeviceType, PointSpec, SimDevice
 from penworks.sim.people import OUTSIDE
 from penworks.sim.physics import OUTDOOR_CO2_PPM
 from penworks.sim.scenarios import ScenarioKind
+from penworks.sim.systems.hvac_shared import number
 from penworks.sim.systems.spaces_common import ROOMS, Room, mqtt_device, working_hours
 from penworks.sim.world import World
 
@@ -204,10 +205,10 @@ class Environment:
         """What the sensor reads: the air, its own offset, a little noise."""
         shared = world.shared
         noise = self._noise
-        temp = _number(shared.get(s.keys[0]), 22.0 + 0.3 * world.weather.temp_c / 10)
-        rh = _number(shared.get(s.keys[1]), min(65.0, max(35.0, world.weather.rh_pct - 20)))
-        co2 = _number(
-            shared.get(s.keys[2]), OUTDOOR_CO2_PPM + people * 5200.0 / max(s.room.area_m2, 1.0)
+        temp = number(shared, s.keys[0], 22.0 + 0.3 * world.weather.temp_c / 10)
+        rh = number(shared, s.keys[1], min(65.0, max(35.0, world.weather.rh_pct - 20)))
+        co2 = number(
+            shared, s.keys[2], OUTDOOR_CO2_PPM + people * 5200.0 / max(s.room.area_m2, 1.0)
         )
         pm25 = s.pm25 + s.smoke_pm
         tvoc = s.tvoc + s.smoke_tvoc
@@ -219,10 +220,3 @@ class Environment:
         device.set("pm25", round(min(PM25_RANGE, max(0.0, pm_read)), 1))
         tvoc_read = tvoc * s.tvoc_gain + noise.gauss(0.0, 3.0)
         device.set("tvoc", round(min(TVOC_RANGE_PPB, max(0.0, tvoc_read))))
-
-
-def _number(value: float | bool | str | None, fallback: float) -> float:
-    """A shared reading as a number; the fallback when it is missing or not a number."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return fallback

@@ -20,33 +20,19 @@ from dataclasses import dataclass
 
 from penworks.core import Value
 from penworks.sim.devices import SimDevice
-from penworks.sim.layout import SMALL_ROOMS, SmallRoom
+from penworks.sim.layout import FLOOR_TENANTS, SMALL_ROOMS, SmallRoom
+from penworks.sim.people import place
 from penworks.sim.scenarios import ScenarioKind
 from penworks.sim.systems.hvac_ahu import occupied_hours
 from penworks.sim.systems.hvac_coil import cooling_coil, heating_coil
 from penworks.sim.systems.hvac_fcu_devices import FAN_COIL_THERMOSTAT, FanSpeed, FcuMode
 from penworks.sim.systems.hvac_psychro import humidity_ratio
-from penworks.sim.systems.hvac_room import (
-    AirStream,
-    Room,
-    internal_gains_w,
-    settled_ratio,
-    settled_temp_c,
-    step_room,
-)
+from penworks.sim.systems.hvac_room import AirStream, Room, settled_ratio, settled_temp_c
 from penworks.sim.systems.hvac_shared import (
-    CHW_SUPPLY,
-    DESIGN_CHW_C,
-    DESIGN_HHW_C,
-    HHW_SUPPLY,
-    TENANT_OF_FLOOR,
+    SpaceAir,
     WaterLoad,
-    blinds_pct,
-    fresh_air_stream,
-    light_pct,
     number,
-    place,
-    publish_room,
+    plant_water_c,
 )
 from penworks.sim.world import World
 
@@ -82,20 +68,29 @@ SIZES = {
 @dataclass(slots=True)
 class _Unit:
     spec: SmallRoom
-    place: str
     size: _Size
-    room: Room
+    air: SpaceAir
     device: SimDevice
     sensor_offset_k: float
     always_on: bool
+    tenant: str | None
+    ventilator: bool  # a through-wall ventilator brings its outdoor air (no fresh-air unit)
     scheduled: bool | None = None  # the program's state at the last step
     left_on: bool = False
     heating: bool = False  # auto mode's current choice
     integral: float = 0.0
 
     @property
+    def place(self) -> str:
+        return self.air.where
+
+    @property
+    def room(self) -> Room:
+        return self.air.room
+
+    @property
     def reading_c(self) -> float:
-        return self.room.temp_c + self.sensor_offset_k
+        return self.air.room.temp_c + self.sensor_offset_k
 
 
 class Fcu:
@@ -117,8 +112,7 @@ class Fcu:
         outdoor_ratio = humidity_ratio(weather.temp_c, weather.rh_pct)
         if not self._settled:
             self._settle(world, outdoor_ratio)
-        chw_c = number(world.shared, CHW_SUPPLY, DESIGN_CHW_C)
-        hhw_c = number(world.shared, HHW_SUPPLY, DESIGN_HHW_C)
+        chw_c, hhw_c = plant_water_c(world.shared)
         water = WaterLoad()
         for unit in self._units:
             _follow_program(unit, world)
@@ -141,9 +135,8 @@ class Fcu:
 def _unit(index: int, spec: SmallRoom, rng: random.Random) -> _Unit:
     where = place(spec.floor, spec.space)
     size = SIZES[spec.use]
-    server = spec.use == "server"
     values: dict[str, Value] = {}
-    if server:
+    if spec.use == "server":
         values = {"power": True, "mode": int(FcuMode.COOL), "setpoint": SERVER_SETPOINT_C}
     device = SimDevice(
         name=f"fcu_{spec.space}",
@@ -152,13 +145,23 @@ def _unit(index: int, spec: SmallRoom, rng: random.Random) -> _Unit:
         address=index + 1,
         gateway=GATEWAY,
         location=where,
-        values=dict(values),
+        values=values,
     )
     room = Room(spec.area_m2, spec.area_m2 * 3.0, spec.area_m2 * size.window_share, 24.0, 0.009)
+    air = SpaceAir(room, spec.floor, spec.space)
     always_on = spec.use != "focus"
     if always_on:
         device.set("power", True)
-    return _Unit(spec, where, size, room, device, rng.gauss(0.0, 0.15), always_on)
+    return _Unit(
+        spec,
+        size,
+        air,
+        device,
+        rng.gauss(0.0, 0.15),
+        always_on,
+        FLOOR_TENANTS.get(spec.floor),
+        ventilator=spec.use == "security" and not air.has_fresh_air,
+    )
 
 
 def _follow_program(unit: _Unit, world: World) -> None:
@@ -239,40 +242,19 @@ def _fan_stage(setting: FanSpeed, demand: float) -> FanSpeed:
 
 
 def _step_room(unit: _Unit, world: World, outdoor_ratio: float, supply: AirStream | None) -> None:
-    shared, room, where = world.shared, unit.room, unit.place
-    people = world.people.in_place(where)
-    gains = internal_gains_w(
-        room,
-        people,
-        light_pct(shared, where, people),
-        world.weather.solar_w_m2,
-        blinds_pct(shared, where),
-    )
-    if unit.spec.use == "server":
-        gains += 1000 * number(shared, "it.load_kw", SERVER_IT_KW)
     supplies = [] if supply is None else [supply]
-    fresh = fresh_air_stream(shared, where, unit.spec.floor)
-    if fresh is not None:
-        supplies.append(fresh)
-    elif unit.spec.use == "security":
+    if unit.ventilator:
         supplies.append(
             AirStream(SECURITY_FRESH_AIR_LS / 1000, world.weather.temp_c, outdoor_ratio, 1.0)
         )
-    step_room(
-        room,
-        world.dt,
-        gains_w=gains,
-        people=people,
-        outdoor_c=world.weather.temp_c,
-        outdoor_ratio=outdoor_ratio,
-        supplies=supplies,
-    )
+    it_w = 0.0
+    if unit.spec.use == "server":
+        it_w = 1000 * number(world.shared, "it.load_kw", SERVER_IT_KW)
+    _, rh = unit.air.step(world, outdoor_ratio, supplies, extra_gains_w=it_w)
     stage = int(unit.device.get("fan_status"))
     if stage:
         fan_kw = unit.size.fan_w * STAGE_POWER[FanSpeed(stage)] / 1000
-        world.power.draw(fan_kw, "hvac", unit.spec.floor, TENANT_OF_FLOOR.get(unit.spec.floor))
-    rh = room.rh_pct
-    publish_room(shared, where, room.temp_c, rh, room.co2_ppm)
+        world.power.draw(fan_kw, "hvac", unit.spec.floor, unit.tenant)
     unit.device.set("room_temp", round(unit.reading_c, 1))
     unit.device.set("room_humidity", round(rh, 1))
 

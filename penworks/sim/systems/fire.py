@@ -17,6 +17,7 @@ import random
 from datetime import datetime, timedelta
 
 from penworks.sim.devices import SimDevice
+from penworks.sim.people import floor_of
 from penworks.sim.scenarios import Injection, ScenarioKind
 from penworks.sim.systems.security_fire_catalogue import (
     ALARM,
@@ -35,7 +36,6 @@ from penworks.sim.systems.security_fire_catalogue import (
     SMOKE_PLACES,
     Detector,
     call_point_key,
-    floor_of,
     zone_key,
 )
 from penworks.sim.systems.security_fire_panel import (
@@ -193,7 +193,7 @@ class Fire:
     @staticmethod
     def _room_temp(place: str, world: World) -> tuple[float, bool]:
         """The room's temperature, and whether another system shares it (else a guess)."""
-        shared = world.shared.get(f"{place}.temp")
+        shared = world.shared.get(_ROOM_TEMP[place])
         if isinstance(shared, float | int) and not isinstance(shared, bool):
             return float(shared), True
         if place == "b1/carpark":  # half underground: follows the outdoors, damped
@@ -270,5 +270,7 @@ class Fire:
 
 # '<place>.smoke' of every smoke detector's room, '<place>.co' of every CO detector's
 _SHARED = {d.key: f"{d.place}.{'smoke' if d.kind == SMOKE else 'co'}" for d in DETECTORS}
+# '<place>.temp' that the HVAC shares, of every heat detector's room
+_ROOM_TEMP = {d.place: f"{d.place}.temp" for d in DETECTORS if d.kind == HEAT}
 _CALL_POINTS = [(floor, call_point_key(floor)) for floor in FLOORS]
 _ZONES = [(floor, zone_key(floor), f"fire.{floor}") for floor in FLOORS]

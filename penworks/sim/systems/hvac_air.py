@@ -20,7 +20,8 @@ import random
 from dataclasses import dataclass
 
 from penworks.sim.devices import SimDevice
-from penworks.sim.layout import ZONES
+from penworks.sim.layout import FLOOR_TENANTS, ZONES
+from penworks.sim.people import place
 from penworks.sim.physics import MAX_AIRFLOW_LS_PER_M2, OUTDOOR_CO2_PPM
 from penworks.sim.scenarios import ScenarioKind
 from penworks.sim.systems.hvac_ahu import (
@@ -48,28 +49,12 @@ from penworks.sim.systems.hvac_air_devices import (
 )
 from penworks.sim.systems.hvac_commands import Commands, commanded_device
 from penworks.sim.systems.hvac_psychro import humidity_ratio
-from penworks.sim.systems.hvac_room import (
-    AirStream,
-    Room,
-    internal_gains_w,
-    settled_ratio,
-    settled_temp_c,
-    step_room,
-)
+from penworks.sim.systems.hvac_room import AirStream, Room, settled_ratio, settled_temp_c
 from penworks.sim.systems.hvac_shared import (
-    CHW_SUPPLY,
-    DESIGN_CHW_C,
-    DESIGN_HHW_C,
-    HHW_SUPPLY,
-    TENANT_OF_FLOOR,
+    SpaceAir,
     WaterLoad,
-    blinds_pct,
     fire_alarm,
-    fresh_air_stream,
-    light_pct,
-    number,
-    place,
-    publish_room,
+    plant_water_c,
 )
 from penworks.sim.systems.hvac_vav import (
     Vav,
@@ -118,6 +103,7 @@ AHU_DESIGNS = (
 @dataclass(slots=True)
 class _Box:
     vav: Vav
+    air: SpaceAir
     device: SimDevice
     commands: Commands
     sensor_offset_k: float  # the zone sensor's calibration error
@@ -259,7 +245,7 @@ def _box(index: int, rng: random.Random) -> _Box:
     zone = ZONES[index]
     where = place(zone.floor, zone.space)
     room = Room(zone.area_m2, zone.volume_m3, zone.window_m2, 24.0, 0.009)
-    vav = Vav(zone, where, TENANT_OF_FLOOR.get(zone.floor), room)
+    vav = Vav(zone, where, FLOOR_TENANTS.get(zone.floor), room)
     device, commands = commanded_device(
         f"vav_{zone.space}",
         f"VAV-{zone.space.upper()}",
@@ -268,7 +254,7 @@ def _box(index: int, rng: random.Random) -> _Box:
         where,
         check=setpoints_in_order,
     )
-    return _Box(vav, device, commands, rng.gauss(0.0, 0.15))
+    return _Box(vav, SpaceAir(room, zone.floor, zone.space), device, commands, rng.gauss(0.0, 0.15))
 
 
 def _control_box(box: _Box, world: World, ahu: Ahu, cooling_sp: float, heating_sp: float) -> None:
@@ -297,6 +283,7 @@ def _air_inputs(unit: _Unit, world: World, outdoor_ratio: float, own_sat: float)
     def mean(values: list[float]) -> float:
         return sum(w * v for w, v in zip(weights, values, strict=True)) / total
 
+    chw_c, hhw_c = plant_water_c(world.shared)
     return AirInputs(
         demand_ls=demand,
         return_c=mean([r.temp_c for r in rooms]),
@@ -306,8 +293,8 @@ def _air_inputs(unit: _Unit, world: World, outdoor_ratio: float, own_sat: float)
         outdoor_ratio=outdoor_ratio,
         sat_setpoint_c=commands.number("supply_air_temp_setpoint", own_sat),
         static_setpoint_pa=commands.number("duct_static_setpoint", DESIGN_STATIC_PA),
-        chw_c=number(world.shared, CHW_SUPPLY, DESIGN_CHW_C),
-        hhw_c=number(world.shared, HHW_SUPPLY, DESIGN_HHW_C),
+        chw_c=chw_c,
+        hhw_c=hhw_c,
         outdoor_override=commands.override("outside_air_damper"),
         cooling_override=commands.override("cooling_valve"),
         heating_override=commands.override("heating_valve"),
@@ -315,16 +302,7 @@ def _air_inputs(unit: _Unit, world: World, outdoor_ratio: float, own_sat: float)
 
 
 def _step_zone(box: _Box, ahu: Ahu, world: World, outdoor_ratio: float) -> None:
-    vav, shared = box.vav, world.shared
-    room, where = vav.room, vav.place
-    people = world.people.in_place(where)
-    gains = internal_gains_w(
-        room,
-        people,
-        light_pct(shared, where, people),
-        world.weather.solar_w_m2,
-        blinds_pct(shared, where),
-    )
+    vav = box.vav
     supplies = []
     if vav.airflow_ls > 0:
         supplies.append(
@@ -332,20 +310,7 @@ def _step_zone(box: _Box, ahu: Ahu, world: World, outdoor_ratio: float) -> None:
                 vav.airflow_ls / 1000, vav.discharge_c, ahu.supply_ratio, ahu.outdoor_pct / 100
             )
         )
-    fresh = fresh_air_stream(shared, where, vav.zone.floor)
-    if fresh is not None:
-        supplies.append(fresh)
-    step_room(
-        room,
-        world.dt,
-        gains_w=gains,
-        people=people,
-        outdoor_c=world.weather.temp_c,
-        outdoor_ratio=outdoor_ratio,
-        supplies=supplies,
-    )
+    people, rh = box.air.step(world, outdoor_ratio, supplies)
     if vav.reheat_kw > 0:
         world.power.draw(vav.reheat_kw, "hvac", vav.zone.floor, vav.tenant)
-    rh = room.rh_pct
-    publish_room(shared, where, room.temp_c, rh, room.co2_ppm)
     show_vav(box.device, vav, box.commands, box.reading_c, rh, people, box.setpoints)

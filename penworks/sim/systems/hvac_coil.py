@@ -36,6 +36,24 @@ def _no_load(
     return CoilResult(entering_c, entering_ratio, 0.0, 100.0 if wanted else 0.0)
 
 
+def _carried(
+    full_kw: float, capacity_kw: float, wanted_share: float, valve_override: float | None
+) -> tuple[float, float, float]:
+    """(share of the full change, load kW, valve %) of a coil that could move `full_kw`.
+
+    The coil carries at most its capacity; its own loop opens the valve for the share the
+    target wants, an override sets the valve and so the share directly.
+    """
+    most = min(1.0, capacity_kw / full_kw)
+    if valve_override is not None:
+        share = min(most, valve_override / 100 * capacity_kw / full_kw)
+    else:
+        share = min(most, max(0.0, wanted_share))
+    load = share * full_kw
+    valve = 100.0 * load / capacity_kw if valve_override is None else valve_override
+    return share, load, min(100.0, valve)
+
+
 def cooling_coil(
     flow_m3s: float,
     entering_c: float,
@@ -59,18 +77,13 @@ def cooling_coil(
     )
     if full_kw <= 0:
         return _no_load(entering_c, entering_ratio, wanted, valve_override)
-    most = min(1.0, capacity_kw / full_kw)  # share of the full load the coil can carry
-    if valve_override is not None:
-        share = min(most, valve_override / 100 * capacity_kw / full_kw)
-    else:
-        share = min(most, max(0.0, (entering_c - target_c) / (entering_c - coldest)))
-    load = share * full_kw
-    valve = 100.0 * load / capacity_kw if valve_override is None else valve_override
+    wanted_share = (entering_c - target_c) / (entering_c - coldest)
+    share, load, valve = _carried(full_kw, capacity_kw, wanted_share, valve_override)
     return CoilResult(
         leaving_c=entering_c - share * (entering_c - coldest),
         leaving_ratio=entering_ratio - share * (entering_ratio - full_ratio),
         load_kw=load,
-        valve_pct=min(100.0, valve),
+        valve_pct=valve,
     )
 
 
@@ -91,16 +104,11 @@ def heating_coil(
         return _no_load(entering_c, entering_ratio, wanted, valve_override)
     per_k_kw = AIR_DENSITY * flow_m3s * 1.006
     full_kw = per_k_kw * (warmest - entering_c)
-    most = min(1.0, capacity_kw / full_kw)
-    if valve_override is not None:
-        share = min(most, valve_override / 100 * capacity_kw / full_kw)
-    else:
-        share = min(most, max(0.0, (target_c - entering_c) / (warmest - entering_c)))
-    load = share * full_kw
-    valve = 100.0 * load / capacity_kw if valve_override is None else valve_override
+    wanted_share = (target_c - entering_c) / (warmest - entering_c)
+    share, load, valve = _carried(full_kw, capacity_kw, wanted_share, valve_override)
     return CoilResult(
         leaving_c=entering_c + share * (warmest - entering_c),
         leaving_ratio=entering_ratio,
         load_kw=load,
-        valve_pct=min(100.0, valve),
+        valve_pct=valve,
     )

@@ -19,13 +19,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from penworks.sim.layout import OFFICE_FLOORS, SMALL_ROOMS, TENANT_FLOORS, ZONES
+from penworks.sim.layout import OFFICE_FLOORS, SMALL_ROOMS, ZONES
+from penworks.sim.people import place
 from penworks.sim.systems.hvac_coil import CoilResult
-from penworks.sim.systems.hvac_room import AirStream
+from penworks.sim.systems.hvac_room import AirStream, Room, internal_gains_w, step_room
+from penworks.sim.world import World
 
 Shared = dict[str, float | bool | str]
 
 WATER_USERS = ("hvac_air", "ventilation", "fcu")
+# Each water user's keys: cooling kW, heating kW, chilled-water request, hot-water request.
+WATER_KEYS: dict[str, tuple[str, str, str, str]] = {
+    user: (f"{user}.cooling_kw", f"{user}.heating_kw", f"{user}.chw_request", f"{user}.hhw_request")
+    for user in WATER_USERS
+}
 CHW_SUPPLY = "hvac_water.chw_supply_temp"
 HHW_SUPPLY = "hvac_water.hhw_supply_temp"
 DESIGN_CHW_C = 7.0
@@ -33,39 +40,27 @@ DESIGN_HHW_C = 45.0
 UNLIT_PCT = 0.0
 LIT_PCT = 70.0  # lights of an occupied room when the lighting system has said nothing yet
 
-TENANT_OF_FLOOR: dict[str, str] = {floor: tenant for tenant, floor in TENANT_FLOORS.items()}
 
-
-def place(floor: str, space: str) -> str:
-    return f"{floor}/{space}"
+def optional_number(shared: Shared, key: str) -> float | None:
+    """A number another system shares (None: absent, or not a number)."""
+    value = shared.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
 
 
 def number(shared: Shared, key: str, default: float) -> float:
-    value = shared.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return default
-    return float(value)
+    value = optional_number(shared, key)
+    return default if value is None else value
 
 
 def fire_alarm(shared: Shared) -> bool:
     return shared.get("fire.alarm") is True
 
 
-def light_pct(shared: Shared, where: str, people: int) -> float:
-    return number(shared, f"{where}.light_pct", LIT_PCT if people else UNLIT_PCT)
-
-
-def blinds_pct(shared: Shared, where: str) -> float | None:
-    value = shared.get(f"{where}.blinds_pct")
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def publish_room(shared: Shared, where: str, temp_c: float, rh_pct: float, co2: float) -> None:
-    shared[f"{where}.temp"] = round(temp_c, 2)
-    shared[f"{where}.rh"] = round(rh_pct, 1)
-    shared[f"{where}.co2"] = round(co2)
+def plant_water_c(shared: Shared) -> tuple[float, float]:
+    """The chilled and the hot water the coils get (design temperatures until the plant says)."""
+    return number(shared, CHW_SUPPLY, DESIGN_CHW_C), number(shared, HHW_SUPPLY, DESIGN_HHW_C)
 
 
 @dataclass(slots=True)
@@ -90,10 +85,11 @@ class WaterLoad:
         self.hhw_request |= heating_valve > 0
 
     def publish(self, shared: Shared, system: str) -> None:
-        shared[f"{system}.cooling_kw"] = self.cooling_kw
-        shared[f"{system}.heating_kw"] = self.heating_kw
-        shared[f"{system}.chw_request"] = self.chw_request
-        shared[f"{system}.hhw_request"] = self.hhw_request
+        cooling, heating, chw, hhw = WATER_KEYS[system]
+        shared[cooling] = self.cooling_kw
+        shared[heating] = self.heating_kw
+        shared[chw] = self.chw_request
+        shared[hhw] = self.hhw_request
 
 
 def fresh_air_key(floor: str) -> str:
@@ -125,17 +121,70 @@ def _fresh_air_shares() -> dict[str, float]:
 FRESH_AIR_SHARE: dict[str, float] = _fresh_air_shares()
 
 
-def fresh_air_stream(shared: Shared, where: str, floor: str) -> AirStream | None:
-    """The outdoor air the floor's fresh-air unit supplies to a room (last step's), if any."""
-    share = FRESH_AIR_SHARE.get(where)
-    if share is None:
-        return None
-    flow_ls = number(shared, fresh_air_key(floor), 0.0) * share
-    if flow_ls <= 0:
-        return None
-    return AirStream(
-        flow_ls / 1000,
-        number(shared, fresh_supply_temp_key(floor), 20.0),
-        number(shared, fresh_supply_ratio_key(floor), 8.0) / 1000,
-        1.0,
-    )
+class SpaceAir:
+    """A conditioned room's air, stepped with what other systems share about the room.
+
+    Each step the room takes its people, its lights ('<place>.light_pct'), the sun through
+    its blinds ('<place>.blinds_pct'), the air its HVAC supplies and, on an office floor, its
+    share of the floor's fresh air (last step's); then it publishes '<place>.temp', '.rh'
+    and '.co2'. The keys are formatted once, here.
+    """
+
+    __slots__ = ("room", "where", "has_fresh_air", "_share", "_keys", "_fresh_keys")
+
+    def __init__(self, room: Room, floor: str, space: str) -> None:
+        self.room = room
+        self.where = where = place(floor, space)
+        share = FRESH_AIR_SHARE.get(where)
+        self.has_fresh_air = share is not None
+        self._share = 0.0 if share is None else share
+        self._keys = tuple(f"{where}.{q}" for q in ("light_pct", "blinds_pct", "temp", "rh", "co2"))
+        self._fresh_keys = (
+            fresh_air_key(floor),
+            fresh_supply_temp_key(floor),
+            fresh_supply_ratio_key(floor),
+        )
+
+    def step(
+        self,
+        world: World,
+        outdoor_ratio: float,
+        supplies: list[AirStream],
+        extra_gains_w: float = 0.0,
+    ) -> tuple[int, float]:
+        """Advance the room by world.dt; (people in it, its relative humidity)."""
+        shared, room, weather = world.shared, self.room, world.weather
+        light_key, blinds_key, temp_key, rh_key, co2_key = self._keys
+        people = world.people.in_place(self.where)
+        lit = number(shared, light_key, LIT_PCT if people else UNLIT_PCT)
+        gains = internal_gains_w(
+            room, people, lit, weather.solar_w_m2, optional_number(shared, blinds_key)
+        )
+        fresh = self._fresh_air(shared)
+        step_room(
+            room,
+            world.dt,
+            gains_w=gains + extra_gains_w,
+            people=people,
+            outdoor_c=weather.temp_c,
+            outdoor_ratio=outdoor_ratio,
+            supplies=supplies if fresh is None else [*supplies, fresh],
+        )
+        rh = room.rh_pct
+        shared[temp_key] = round(room.temp_c, 2)
+        shared[rh_key] = round(rh, 1)
+        shared[co2_key] = round(room.co2_ppm)
+        return people, rh
+
+    def _fresh_air(self, shared: Shared) -> AirStream | None:
+        """The outdoor air the floor's fresh-air unit supplies to the room, if any."""
+        flow_key, temp_key, ratio_key = self._fresh_keys
+        flow_ls = number(shared, flow_key, 0.0) * self._share
+        if flow_ls <= 0:
+            return None
+        return AirStream(
+            flow_ls / 1000,
+            number(shared, temp_key, 20.0),
+            number(shared, ratio_key, 8.0) / 1000,
+            1.0,
+        )

@@ -42,13 +42,7 @@ from penworks.sim.systems.hvac_plant import (
     tower_speed,
 )
 from penworks.sim.systems.hvac_psychro import wet_bulb_c
-from penworks.sim.systems.hvac_shared import (
-    CHW_SUPPLY,
-    HHW_SUPPLY,
-    WATER_USERS,
-    Shared,
-    number,
-)
+from penworks.sim.systems.hvac_shared import CHW_SUPPLY, HHW_SUPPLY, WATER_KEYS, Shared, number
 from penworks.sim.systems.hvac_water_devices import (
     CHILLER,
     COOLING_TOWER,
@@ -139,12 +133,11 @@ class HvacWater:
         )
 
     def devices(self) -> list[SimDevice]:
-        lines = [(ln.device, ln.chw_pump_device, ln.cw_pump_device) for ln in self._lines]
-        chillers = [d[0] for d in lines]
+        lines = self._lines
         return [
-            *chillers,
-            *[d[1] for d in lines],
-            *[d[2] for d in lines],
+            *(ln.device for ln in lines),
+            *(ln.chw_pump_device for ln in lines),
+            *(ln.cw_pump_device for ln in lines),
             self._tower,
             self._heat_pump,
             self._hhw_pump_device,
@@ -157,8 +150,7 @@ class HvacWater:
         shared = world.shared
         if not self._settled:
             self._settle(world)
-        cooling, chw_request = _demand(shared, "cooling_kw", "chw_request")
-        heating, hhw_request = _demand(shared, "heating_kw", "hhw_request")
+        cooling, heating, chw_request, hhw_request = _demand(shared)
         delivered = self._chilled_water(world, cooling, chw_request)
         shared[CHW_SUPPLY] = round(self._chw_c, 2)
         shared["hvac.cooling_kw"] = delivered
@@ -197,7 +189,7 @@ class HvacWater:
         delivered = 0.0
         for line in self._lines:
             delivered += self._run_line(line, share if line.chiller.running else 0.0, dt)
-        self._mix_header(running, load_kw, dt)
+        self._mix_header(running, dt)
         self._condenser(world, dt)
         for line in self._lines:
             setpoint = line.commands.number("chw_supply_setpoint", DEFAULT_CHW_SETPOINT_C)
@@ -207,8 +199,8 @@ class HvacWater:
                 line.commands.flag("enable", line in lead),
                 setpoint,
             )
-            show_pump(line.chw_pump_device, line.chw_pump, _pump_command(line, "chw"))
-            show_pump(line.cw_pump_device, line.cw_pump, _pump_command(line, "cw"))
+            show_pump(line.chw_pump_device, line.chw_pump)
+            show_pump(line.cw_pump_device, line.cw_pump)
             for kw in (line.chiller.power_kw, line.chw_pump.power_kw, line.cw_pump.power_kw):
                 if kw > 0:
                     world.power.draw(kw, "hvac", "b1")
@@ -238,8 +230,8 @@ class HvacWater:
     def _run_line(self, line: _Line, load_kw: float, dt: float) -> float:
         """One chiller and its pumps for a step; the cooling it delivers (kW)."""
         chiller, chw, cw = line.chiller, line.chw_pump, line.cw_pump
-        chw.running = _pump_command(line, "chw")
-        cw.running = _pump_command(line, "cw")
+        chw.running = line.chw_pump_commands.flag("start_stop", chiller.running)
+        cw.running = line.cw_pump_commands.flag("start_stop", chiller.running)
         need = load_kw / (WATER_KJ_PER_L_K * CHW_DESIGN_DT_K * CHW_FLOW_LS)
         chw.speed = max(MIN_CHW_PUMP_SPEED, min(1.0, need)) if chw.running else 0.0
         cw.speed = 1.0 if cw.running else 0.0
@@ -257,13 +249,13 @@ class HvacWater:
         target = setpoint + short
         chiller.leaving_c += (target - chiller.leaving_c) * min(1.0, dt / LEAVING_LAG_S)
         chiller.return_c = chiller.leaving_c + load_kw / (WATER_KJ_PER_L_K * chiller.flow_ls)
-        power, chiller.cop = chiller_power_kw(chiller.load_kw, chiller.leaving_c, chiller.cw_out_c)
+        power, _ = chiller_power_kw(chiller.load_kw, chiller.leaving_c, chiller.cw_out_c)
         chiller.power_kw = power * line.wear
         chiller.cop = chiller.load_kw / chiller.power_kw if chiller.power_kw > 0 else 0.0
         chiller.run_hours += dt / 3600
         return chiller.load_kw
 
-    def _mix_header(self, running: list[_Line], load_kw: float, dt: float) -> None:
+    def _mix_header(self, running: list[_Line], dt: float) -> None:
         flow = sum(ln.chiller.flow_ls for ln in running)
         if flow > 0:
             self._chw_c = sum(ln.chiller.leaving_c * ln.chiller.flow_ls for ln in running) / flow
@@ -355,13 +347,19 @@ class HvacWater:
         device.set("enable", enable)
         device.set("running", running and not defrost)
         device.set("defrost", defrost)
-        show_pump(self._hhw_pump_device, pump, self._hhw_pump_commands.flag("start_stop", enable))
+        show_pump(self._hhw_pump_device, pump)
         return delivered
 
 
-def _demand(shared: Shared, load: str, request: str) -> tuple[float, bool]:
-    kw = sum(number(shared, f"{user}.{load}", 0.0) for user in WATER_USERS)
-    return kw, any(shared.get(f"{user}.{request}") is True for user in WATER_USERS)
+def _demand(shared: Shared) -> tuple[float, float, bool, bool]:
+    """What the coils ask of the plant: cooling kW, heating kW, and whether they call."""
+    keys = WATER_KEYS.values()
+    return (
+        sum(number(shared, cooling, 0.0) for cooling, _, _, _ in keys),
+        sum(number(shared, heating, 0.0) for _, heating, _, _ in keys),
+        any(shared.get(chw) is True for _, _, chw, _ in keys),
+        any(shared.get(hhw) is True for _, _, _, hhw in keys),
+    )
 
 
 def _available(line: _Line) -> bool:
@@ -371,8 +369,3 @@ def _available(line: _Line) -> bool:
         and line.chw_pump_commands.flag("start_stop", True)
         and line.cw_pump_commands.flag("start_stop", True)
     )
-
-
-def _pump_command(line: _Line, which: str) -> bool:
-    commands = line.chw_pump_commands if which == "chw" else line.cw_pump_commands
-    return commands.flag("start_stop", line.chiller.running)

@@ -148,9 +148,10 @@ def show_chiller(device: SimDevice, chiller: Chiller, enable: bool, setpoint_c: 
     device.set("fault_code", chiller.fault_code)
 
 
-def show_pump(device: SimDevice, pump: Pump, command: bool) -> None:
+def show_pump(device: SimDevice, pump: Pump) -> None:
+    """A drive runs as its start/stop says (the plant's, or the network's command)."""
     device.set("speed", round(100 * pump.speed if pump.running else 0.0, 1))
     device.set("power", round(pump.power_kw, 2))
     device.set("differential_pressure", round(pump.head_kpa, 1))
-    device.set("start_stop", command)
+    device.set("start_stop", pump.running)
     device.set("status", pump.running)

@@ -15,7 +15,7 @@ Shared readings: '<place>.armed', '<place>.intrusion' (the alarm) per area.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from penworks.core import Value
 from penworks.sim.devices import Refusal, Refused, SimDevice
@@ -48,6 +48,17 @@ class Area:
     scheduled: bool | None = None  # the schedule last step
     motion: bool = False
     door_open: bool = False
+    # the shared readings it reads (the access system's) and writes, named once
+    granted_key: str = field(init=False)
+    open_key: str = field(init=False)
+    armed_key: str = field(init=False)
+    alarm_key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.granted_key = f"access.{self.door}.granted"
+        self.open_key = f"access.{self.door}.open"
+        self.armed_key = f"{self.place}.armed"
+        self.alarm_key = f"{self.place}.intrusion"
 
 
 class Intrusion:
@@ -100,7 +111,7 @@ class Intrusion:
         inside = world.people.in_place(area.place)
         intruder = world.scenarios.at(ScenarioKind.INTRUDER, area.place) is not None
         entry = self._entered(area, world)
-        area.door_open = world.shared.get(f"access.{area.door}.open") is True
+        area.door_open = world.shared.get(area.open_key) is True
         area.motion = inside > 0 or (intruder and world.rng.random() < INTRUDER_SEEN)
         quiet = not (area.motion or area.door_open)
         area.empty_s = area.empty_s + world.dt if inside == 0 and quiet else 0.0
@@ -111,7 +122,7 @@ class Intrusion:
     @staticmethod
     def _entered(area: Area, world: World) -> bool:
         """Whether the access system granted someone entry at the area's door this step."""
-        grants = world.shared.get(f"access.{area.door}.granted")
+        grants = world.shared.get(area.granted_key)
         if isinstance(grants, bool) or not isinstance(grants, int | float):
             return False
         entered = grants > area.grants
@@ -166,5 +177,5 @@ class Intrusion:
         d.set("motion", area.motion)
         d.set("door", area.door_open)
         d.set("alarm", area.alarm)
-        world.shared[f"{area.place}.armed"] = area.armed
-        world.shared[f"{area.place}.intrusion"] = area.alarm
+        world.shared[area.armed_key] = area.armed
+        world.shared[area.alarm_key] = area.alarm

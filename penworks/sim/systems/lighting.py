@@ -144,14 +144,12 @@ class Lighting:
         self._publish(c, world)
 
     def _publish(self, c: _Controller, world: World) -> None:
-        override = c.zone.light_override
-        mode = "auto" if override is None else ("off" if override == 0 else "manual")
         level = round(c.zone.light_pct, 1)
         lux = round(c.zone.lux)
         c.device.set("level", level)
         c.device.set("occupied", c.occupied)
         c.device.set("lux", lux)
-        c.device.set("mode", mode)
+        c.device.set("mode", _mode(c.zone.light_override))
         pct_key, lux_key = self._keys[c.room.place]
         world.shared[pct_key] = level
         world.shared[lux_key] = float(lux)
@@ -161,7 +159,7 @@ def _command(c: _Controller, key: str, value: Value | None) -> None:
     """What the controller does with an accepted write (PointSpec has checked the range)."""
     if key == "level":
         c.zone.light_override = None if value is None else float(value)
-        c.device.set("mode", "auto" if value is None else ("off" if value == 0 else "manual"))
+        c.device.set("mode", _mode(c.zone.light_override))
         return
     if value is None or value == "auto":
         c.zone.light_override = None
@@ -173,3 +171,8 @@ def _command(c: _Controller, key: str, value: Value | None) -> None:
         raise Refused(Refusal.OUT_OF_RANGE, f"mode takes {', '.join(MODES)}, not {value!r}")
     if value is None:
         c.device.set("mode", "auto")
+
+
+def _mode(override: float | None) -> str:
+    """The mode a light level override means: none auto, 0 off, any other level manual."""
+    return "auto" if override is None else ("off" if override == 0 else "manual")

@@ -23,10 +23,10 @@ from datetime import date, datetime, timedelta
 
 from penworks.core import PointKind, Value
 from penworks.sim.devices import DeviceType, PointSpec, Refusal, Refused, SimDevice
-from penworks.sim.layout import MEETING_ROOMS
+from penworks.sim.layout import FLOOR_TENANTS, MEETING_ROOMS
 from penworks.sim.people import Booking, People
 from penworks.sim.scenarios import ScenarioKind
-from penworks.sim.systems.spaces_common import TENANT_OF_FLOOR, hhmm, mqtt_device
+from penworks.sim.systems.spaces_common import hhmm, mqtt_device
 from penworks.sim.world import World
 
 CHECK_IN_EARLY_S = 600.0
@@ -111,7 +111,7 @@ ROOM_DISPLAY = DeviceType(
 @dataclass(slots=True)
 class _Room:
     floor: str
-    space: str
+    place: str
     panel: SimDevice
     presence: SimDevice
     display: SimDevice
@@ -120,10 +120,6 @@ class _Room:
     released: set[datetime] = field(default_factory=set)
     due: Booking | None = None
     vacant_s: float = 0.0
-
-    @property
-    def place(self) -> str:
-        return f"{self.floor}/{self.space}"
 
 
 class Meeting:
@@ -134,13 +130,13 @@ class Meeting:
         self._rooms = [self._room(floor, space) for floor, space in MEETING_ROOMS]
 
     def _room(self, floor: str, space: str) -> _Room:
-        where = (floor, space)
+        where, place = (floor, space), f"{floor}/{space}"
         room = _Room(
             floor,
-            space,
-            mqtt_device(where, "panel", f"Booking panel {floor}/{space}", ROOM_PANEL),
-            mqtt_device(where, "presence", f"Presence sensor {floor}/{space}", PRESENCE_SENSOR),
-            mqtt_device(where, "display", f"Display {floor}/{space}", ROOM_DISPLAY),
+            place,
+            mqtt_device(where, "panel", f"Booking panel {place}", ROOM_PANEL),
+            mqtt_device(where, "presence", f"Presence sensor {place}", PRESENCE_SENSOR),
+            mqtt_device(where, "display", f"Display {place}", ROOM_DISPLAY),
         )
         room.panel.on_write = lambda key, value: _check_in(room, value)
         room.display.on_write = lambda key, value: _display_command(room, key, value)
@@ -196,7 +192,7 @@ class Meeting:
         watts = DISPLAY_ON_W if on else DISPLAY_STANDBY_W
         display.set("power_w", watts)
         kw = (watts + PANEL_W + PRESENCE_W) / 1000
-        world.power.draw(kw, "plug", room.floor, TENANT_OF_FLOOR.get(room.floor))
+        world.power.draw(kw, "plug", room.floor, FLOOR_TENANTS.get(room.floor))
 
     @staticmethod
     def _publish_panel(room: _Room, bookings: list[Booking], now: datetime, people: People) -> None:

@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from penworks.sim.devices import SimDevice
-from penworks.sim.layout import SMALL_ROOMS, TENANT_FLOORS, ZONES, ZoneUse
+from penworks.sim.layout import FLOOR_TENANTS, SMALL_ROOMS, TENANT_FLOORS, ZONES, ZoneUse
+from penworks.sim.people import place
 from penworks.sim.physics import BASE_PLUG_W_PER_M2, PERSON_PLUG_W
 from penworks.sim.scenarios import ScenarioKind
 from penworks.sim.world import World
@@ -45,13 +46,14 @@ class PlugSpace:
 
 
 def plug_spaces() -> list[PlugSpace]:
-    tenant_of = {floor: tenant for tenant, floor in TENANT_FLOORS.items()}
     spaces = [
-        PlugSpace(f"{z.floor}/{z.space}", z.floor, z.use.value, z.area_m2, tenant_of.get(z.floor))
+        PlugSpace(
+            place(z.floor, z.space), z.floor, z.use.value, z.area_m2, FLOOR_TENANTS.get(z.floor)
+        )
         for z in ZONES
     ]
     spaces += [
-        PlugSpace(f"{r.floor}/{r.space}", r.floor, r.use, r.area_m2, tenant_of.get(r.floor))
+        PlugSpace(place(r.floor, r.space), r.floor, r.use, r.area_m2, FLOOR_TENANTS.get(r.floor))
         for r in SMALL_ROOMS
         if r.use != "server"  # the server room is the IT load
     ]
@@ -63,9 +65,9 @@ class Plugs:
 
     name = "plugs"
 
-    def __init__(self, seed: int) -> None:
-        self.seed = seed
+    def __init__(self, seed: int) -> None:  # its randomness is the world's: no seed of its own
         self.spaces = plug_spaces()
+        self._keys = [f"{space.place}.plug_kw" for space in self.spaces]
 
     def devices(self) -> list[SimDevice]:
         return []
@@ -75,12 +77,12 @@ class Plugs:
 
     def step(self, world: World) -> None:
         on_floor: dict[str, int] = {}
-        for space in self.spaces:
+        for space, key in zip(self.spaces, self._keys, strict=True):
             people = world.people.in_place(space.place)
             on_floor[space.floor] = on_floor.get(space.floor, 0) + people
             kw = _space_kw(space, people, world) * world.rng.uniform(0.93, 1.07)
             world.power.draw(kw, "plug", space.floor, space.tenant)
-            world.shared[f"{space.place}.plug_kw"] = round(kw, 3)
+            world.shared[key] = round(kw, 3)
         for tenant, floor in TENANT_FLOORS.items():
             people = on_floor.get(floor, 0)
             kw = _kitchenette_kw(people, world) + _printers_kw(people, world)

@@ -80,10 +80,11 @@ class Positioning:
 
     def low_battery(self, tag: str) -> bool:
         """Whether a tag's battery is low (seeded per tag; visitors' tags are fresh)."""
+        if tag.startswith("v"):
+            return False  # charged at the desk (and not remembered: new ones every day)
         low = self._low.get(tag)
         if low is None:
-            rng = random.Random(f"{self.seed}:battery:{tag}")
-            low = not tag.startswith("v") and rng.random() < LOW_BATTERY_SHARE
+            low = random.Random(f"{self.seed}:battery:{tag}").random() < LOW_BATTERY_SHARE
             self._low[tag] = low
         return low
 

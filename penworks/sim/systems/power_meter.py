@@ -15,59 +15,42 @@ import math
 import random
 from dataclasses import dataclass
 
-from penworks.core import PointKind
-from penworks.sim.devices import DeviceType, ModbusRegister, PointSpec, SimDevice
+from penworks.sim.devices import DeviceType, PointSpec, SimDevice
+from penworks.sim.systems.power_points import reading
 
 METER_MODEL = "PM-630 three-phase energy meter"
 PHASES = ("l1", "l2", "l3")
-DEMAND_INTERVAL_S = 900.0  # 15-minute block demand, as utilities bill it
 COUNTS_PER_KWH = 100  # the energy registers count 10 Wh
 VOLT_DROP_V_PER_KW = 0.01
 MAX_DROP_V = 6.0
 _PHASE_KEYS = tuple((f"voltage_{p}", f"current_{p}", f"power_{p}") for p in PHASES)
 
 
-def _reading(key: str, unit: str | None, address: int, description: str) -> PointSpec:
-    return PointSpec(
-        key,
-        PointKind.NUMBER,
-        unit,
-        description,
-        modbus=ModbusRegister(4, address, "float32"),
-    )
-
-
 def _counter(key: str, address: int, description: str) -> PointSpec:
-    return PointSpec(
-        key,
-        PointKind.NUMBER,
-        "kWh",
-        description,
-        modbus=ModbusRegister(4, address, "uint32", 1 / COUNTS_PER_KWH),
-    )
+    return reading(key, "kWh", address, description, kind="uint32", scale=1 / COUNTS_PER_KWH)
 
 
 METER = DeviceType(
     METER_MODEL,
     "modbus",
     (
-        _reading("voltage_l1", "V", 0, "Phase 1 line to neutral voltage"),
-        _reading("voltage_l2", "V", 2, "Phase 2 line to neutral voltage"),
-        _reading("voltage_l3", "V", 4, "Phase 3 line to neutral voltage"),
-        _reading("current_l1", "A", 6, "Phase 1 current"),
-        _reading("current_l2", "A", 8, "Phase 2 current"),
-        _reading("current_l3", "A", 10, "Phase 3 current"),
-        _reading("power_l1", "kW", 12, "Phase 1 active power (negative: export)"),
-        _reading("power_l2", "kW", 14, "Phase 2 active power (negative: export)"),
-        _reading("power_l3", "kW", 16, "Phase 3 active power (negative: export)"),
-        _reading("power", "kW", 52, "Total active power (negative: export)"),
-        _reading("reactive_power", "kvar", 60, "Total reactive power"),
-        _reading("power_factor", None, 62, "Total power factor (0..1)"),
-        _reading("frequency", "Hz", 70, "Supply frequency"),
+        reading("voltage_l1", "V", 0, "Phase 1 line to neutral voltage"),
+        reading("voltage_l2", "V", 2, "Phase 2 line to neutral voltage"),
+        reading("voltage_l3", "V", 4, "Phase 3 line to neutral voltage"),
+        reading("current_l1", "A", 6, "Phase 1 current"),
+        reading("current_l2", "A", 8, "Phase 2 current"),
+        reading("current_l3", "A", 10, "Phase 3 current"),
+        reading("power_l1", "kW", 12, "Phase 1 active power (negative: export)"),
+        reading("power_l2", "kW", 14, "Phase 2 active power (negative: export)"),
+        reading("power_l3", "kW", 16, "Phase 3 active power (negative: export)"),
+        reading("power", "kW", 52, "Total active power (negative: export)"),
+        reading("reactive_power", "kvar", 60, "Total reactive power"),
+        reading("power_factor", None, 62, "Total power factor (0..1)"),
+        reading("frequency", "Hz", 70, "Supply frequency"),
         _counter("energy_import", 72, "Active energy imported"),
         _counter("energy_export", 74, "Active energy exported"),
-        _reading("demand", "kW", 84, "Active power demand of the last 15-minute block"),
-        _reading("peak_demand", "kW", 86, "Highest 15-minute demand this month"),
+        reading("demand", "kW", 84, "Active power demand of the last 15-minute block"),
+        reading("peak_demand", "kW", 86, "Highest 15-minute demand this month"),
     ),
 )
 

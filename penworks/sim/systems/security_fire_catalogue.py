@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from penworks.core import PointKind
 from penworks.sim.devices import BacnetObject, DeviceType, PointSpec
 from penworks.sim.layout import FLOOR_LEVELS, SMALL_ROOMS, ZONES
+from penworks.sim.people import floor_of
 
 PANEL_INSTANCE = 15900
 PANEL_NAME = "fire_panel"
@@ -46,10 +47,6 @@ NORMAL, PRE_ALARM, FIRE_ALARM, SILENCED, FAULT = range(1, len(MODES) + 1)
 
 # LifeSafetyState names the panel shows.
 QUIET, PRE, ALARM, FAULTED = "quiet", "pre-alarm", "alarm", "fault"
-
-
-def floor_of(place: str) -> str:
-    return place.split("/", 1)[0]
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,8 @@
 
 Lighting, blinds, air-quality sensors and locators sit in the same rooms: the HVAC zones of
 layout.ZONES and the fan-coil rooms of layout.SMALL_ROOMS. A `Room` gathers what these
-systems need of one (its place, area, windows, tenant) and names its devices the same way
-everywhere: topic 'b15/<floor>/<space>/<device>', device name '<device>_<floor>_<space>'.
+systems need of one (its place, area, windows, tenant); `mqtt_device` names their devices
+the same way everywhere: topic 'b15/<floor>/<space>/<device>', name '<device>_<floor>_<space>'.
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from penworks.sim.devices import DeviceType, SimDevice, WriteHandler
-from penworks.sim.layout import SMALL_ROOMS, TENANT_FLOORS, ZONES, ZoneSpec, ZoneUse
+from penworks.sim.layout import FLOOR_TENANTS, SMALL_ROOMS, ZONES, ZoneSpec, ZoneUse
 
-TENANT_OF_FLOOR: dict[str, str] = {floor: tenant for tenant, floor in TENANT_FLOORS.items()}
 SMALL_ROOM_HEIGHT_M = 3.0
 _ZONE_USES = frozenset(u.value for u in ZoneUse)
 # Focus rooms and the security office sit on the facade; the server room has no window.
@@ -37,17 +36,11 @@ class Room:
 
     @property
     def tenant(self) -> str | None:
-        return TENANT_OF_FLOOR.get(self.floor)
+        return FLOOR_TENANTS.get(self.floor)
 
     @property
     def volume_m3(self) -> float:
         return self.area_m2 * self.height_m
-
-    def topic(self, device: str) -> str:
-        return f"b15/{self.floor}/{self.space}/{device}"
-
-    def device_name(self, device: str) -> str:
-        return f"{device}_{self.floor}_{self.space}"
 
     def zone_spec(self) -> ZoneSpec:
         """The room as physics.Zone describes one (for the lighting logic it shares)."""

@@ -42,6 +42,11 @@ def height(level: int) -> float:
     return (level - LOWEST_LEVEL) * FLOOR_HEIGHT_M
 
 
+def landing(level: int) -> int:
+    """The landing the lifts serve nearest a level (the roof is by the stairs from f4)."""
+    return min(TOP_LEVEL, max(LOWEST_LEVEL, level))
+
+
 class Phase(StrEnum):
     IDLE = "idle"
     MOVING = "moving"
@@ -157,7 +162,7 @@ class Car:
             ahead = self.position_m / FLOOR_HEIGHT_M
             step = math.ceil(ahead - _EPS) if self.direction > 0 else math.floor(ahead + _EPS)
             stop = LOWEST_LEVEL + step
-        self.target = min(TOP_LEVEL, max(LOWEST_LEVEL, stop))
+        self.target = landing(stop)
         gap = height(self.target) - self.position_m
         if abs(gap) > _EPS:
             self.direction = 1 if gap > 0 else -1

@@ -18,25 +18,22 @@ import random
 from dataclasses import dataclass
 
 from penworks.sim.devices import SimDevice
-from penworks.sim.layout import OFFICE_FLOORS
+from penworks.sim.layout import FLOOR_TENANTS, OFFICE_FLOORS
+from penworks.sim.people import floor_of
 from penworks.sim.scenarios import ScenarioKind
 from penworks.sim.systems.hvac_ahu import occupied_hours
 from penworks.sim.systems.hvac_coil import cooling_coil, heating_coil
 from penworks.sim.systems.hvac_commands import Commands, commanded_device
 from penworks.sim.systems.hvac_psychro import humidity_ratio
 from penworks.sim.systems.hvac_shared import (
-    CHW_SUPPLY,
-    DESIGN_CHW_C,
-    DESIGN_HHW_C,
     FRESH_AIR_SHARE,
-    HHW_SUPPLY,
-    TENANT_OF_FLOOR,
     WaterLoad,
     fire_alarm,
     fresh_air_key,
     fresh_supply_ratio_key,
     fresh_supply_temp_key,
     number,
+    plant_water_c,
 )
 from penworks.sim.systems.hvac_ventilation_devices import EXHAUST_FAN, FRESH_AIR_UNIT, SMOKE_FAN
 from penworks.sim.world import World
@@ -64,7 +61,9 @@ TOILET_FLOORS = ("f1", "f2", "f3", "f4")
 @dataclass(slots=True)
 class _FreshAirUnit:
     floor: str
-    places: tuple[str, ...]
+    tenant: str | None
+    co2_keys: tuple[str, ...]  # '<place>.co2' of the rooms it serves
+    shared_keys: tuple[str, str, str]  # what it tells the rooms: flow, temperature, humidity
     device: SimDevice
     commands: Commands
     filter_loading_pa: float
@@ -73,6 +72,16 @@ class _FreshAirUnit:
     speed_pct: float = 0.0
     supply_c: float = 20.0
     supply_ratio: float = 0.008
+
+
+@dataclass(frozen=True, slots=True)
+class _Outdoor:
+    """What every fresh-air unit works with in a step: outdoor air and the plant's water."""
+
+    temp_c: float
+    ratio: float
+    chw_c: float
+    hhw_c: float
 
 
 @dataclass(slots=True)
@@ -122,8 +131,21 @@ class Ventilation:
         device, commands = commanded_device(
             f"fresh_air_{floor}", f"PAU-{floor.upper()}", FRESH_AIR_UNIT, 15301 + index, "roof/roof"
         )
-        places = tuple(p for p in FRESH_AIR_SHARE if p.split("/")[0] == floor)
-        return _FreshAirUnit(floor, places, device, commands, rng.uniform(10.0, 100.0))
+        co2_keys = tuple(f"{p}.co2" for p in FRESH_AIR_SHARE if floor_of(p) == floor)
+        shared_keys = (
+            fresh_air_key(floor),
+            fresh_supply_temp_key(floor),
+            fresh_supply_ratio_key(floor),
+        )
+        return _FreshAirUnit(
+            floor,
+            FLOOR_TENANTS.get(floor),
+            co2_keys,
+            shared_keys,
+            device,
+            commands,
+            rng.uniform(10.0, 100.0),
+        )
 
     def devices(self) -> list[SimDevice]:
         fans = self._toilet_fans + self._smoke_fans
@@ -135,13 +157,16 @@ class Ventilation:
     def step(self, world: World) -> None:
         fire = fire_alarm(world.shared)
         in_hours = occupied_hours(world.hour, world.working_day)
+        weather = world.weather
+        outdoor_ratio = humidity_ratio(weather.temp_c, weather.rh_pct)
+        outdoor = _Outdoor(weather.temp_c, outdoor_ratio, *plant_water_c(world.shared))
         water = WaterLoad()
         for unit in self._units:
-            self._step_unit(unit, world, fire, in_hours, water)
+            self._step_unit(unit, world, fire, in_hours, outdoor, water)
         water.publish(world.shared, self.name)
         for fan in self._toilet_fans:
-            running = fan.commands.flag("fan_command", in_hours) and not fire
-            _show_fan(fan, world, running, fan.commands.flag("fan_command", in_hours))
+            command = fan.commands.flag("fan_command", in_hours)
+            _show_fan(fan, world, command and not fire, command)
             fan.device.set("fire_shutdown", fire)
         smoke = False
         for fan in self._smoke_fans:
@@ -154,12 +179,18 @@ class Ventilation:
         world.shared["ventilation.smoke_exhaust"] = smoke
 
     def _step_unit(
-        self, unit: _FreshAirUnit, world: World, fire: bool, in_hours: bool, water: WaterLoad
+        self,
+        unit: _FreshAirUnit,
+        world: World,
+        fire: bool,
+        in_hours: bool,
+        outdoor: _Outdoor,
+        water: WaterLoad,
     ) -> None:
         """One fresh-air unit for a step, its coils' loads added to `water`."""
         commands, shared = unit.commands, world.shared
         setpoint = commands.number("co2_setpoint", 800.0)
-        worst = max(number(shared, f"{p}.co2", 420.0) for p in unit.places)
+        worst = max(number(shared, key, 420.0) for key in unit.co2_keys)
         if worst > setpoint + WAKE_ABOVE_PPM:
             unit.awake = True
         elif worst < setpoint - SLEEP_BELOW_PPM:
@@ -167,16 +198,17 @@ class Ventilation:
         command = commands.flag("supply_fan_command", in_hours or unit.awake)
         running = command and not fire
         _demand_control(unit, running, worst - setpoint, world.dt)
-        _condition(unit, world, running, water)
+        _condition(unit, outdoor, world.dt, running, water)
         fan_kw = PAU_FAN_KW * (unit.speed_pct / 100) ** 3
         if fan_kw > 0:
-            world.power.draw(fan_kw, "hvac", unit.floor, TENANT_OF_FLOOR.get(unit.floor))
+            world.power.draw(fan_kw, "hvac", unit.floor, unit.tenant)
         unit.filter_loading_pa += FILTER_LOADING_PA_PER_H * unit.speed_pct / 100 * world.dt / 3600
         filter_dp = (CLEAN_FILTER_PA + unit.filter_loading_pa) * (unit.speed_pct / 100) ** 2
         flow_ls = PAU_DESIGN_LS * unit.speed_pct / 100
-        shared[fresh_air_key(unit.floor)] = round(flow_ls, 1)
-        shared[fresh_supply_temp_key(unit.floor)] = round(unit.supply_c, 2)
-        shared[fresh_supply_ratio_key(unit.floor)] = round(unit.supply_ratio * 1000, 3)
+        flow_key, temp_key, ratio_key = unit.shared_keys
+        shared[flow_key] = round(flow_ls, 1)
+        shared[temp_key] = round(unit.supply_c, 2)
+        shared[ratio_key] = round(unit.supply_ratio * 1000, 3)
         device = unit.device
         device.set("supply_air_temp", round(unit.supply_c, 1))
         device.set("outside_air_temp", round(world.weather.temp_c, 1))
@@ -203,18 +235,19 @@ def _demand_control(unit: _FreshAirUnit, running: bool, error_ppm: float, dt: fl
     unit.speed_pct = max(MIN_SPEED_PCT, min(100.0, speed))
 
 
-def _condition(unit: _FreshAirUnit, world: World, running: bool, water: WaterLoad) -> None:
+def _condition(
+    unit: _FreshAirUnit, outdoor: _Outdoor, dt: float, running: bool, water: WaterLoad
+) -> None:
     """Cool and dry (or heat) the outdoor air to the supply setpoint."""
-    commands, shared, weather = unit.commands, world.shared, world.weather
+    commands = unit.commands
     flow = PAU_DESIGN_LS * unit.speed_pct / 100 / 1000
     setpoint = commands.number("supply_air_temp_setpoint", 16.0)
-    outdoor_ratio = humidity_ratio(weather.temp_c, weather.rh_pct)
     cool = cooling_coil(
         flow,
-        weather.temp_c,
-        outdoor_ratio,
+        outdoor.temp_c,
+        outdoor.ratio,
         target_c=setpoint,
-        water_c=number(shared, CHW_SUPPLY, DESIGN_CHW_C),
+        water_c=outdoor.chw_c,
         capacity_kw=PAU_COOLING_KW,
         valve_override=commands.override("cooling_valve"),
     )
@@ -224,15 +257,15 @@ def _condition(unit: _FreshAirUnit, world: World, running: bool, water: WaterLoa
         cool.leaving_c,
         cool.leaving_ratio,
         target_c=setpoint if wants_heat else cool.leaving_c,
-        water_c=number(shared, HHW_SUPPLY, DESIGN_HHW_C),
+        water_c=outdoor.hhw_c,
         capacity_kw=PAU_HEATING_KW,
         valve_override=commands.override("heating_valve"),
     )
     if running:
         unit.supply_c, unit.supply_ratio = heat.leaving_c, heat.leaving_ratio
     else:  # the supply sensor in still air drifts to outdoors
-        unit.supply_c += (weather.temp_c - unit.supply_c) * min(1.0, world.dt / SENSOR_LAG_S)
-        unit.supply_ratio = outdoor_ratio
+        unit.supply_c += (outdoor.temp_c - unit.supply_c) * min(1.0, dt / SENSOR_LAG_S)
+        unit.supply_ratio = outdoor.ratio
     unit.device.set("cooling_valve", round(cool.valve_pct, 1))
     unit.device.set("heating_valve", round(heat.valve_pct, 1))
     unit.device.set("supply_air_temp_setpoint", setpoint)

@@ -29,7 +29,9 @@ from penworks.sim.devices import (
     SimDevice,
 )
 from penworks.sim.layout import OFFICE_FLOORS
+from penworks.sim.people import floor_of
 from penworks.sim.scenarios import ScenarioKind
+from penworks.sim.systems.power_points import reading, status
 from penworks.sim.world import World
 
 GATEWAY = "gw_water"
@@ -40,6 +42,7 @@ LEAK_PLACES: tuple[str, ...] = (
     "f1/srv",
     *(f"{floor}/{WET_CORE}" for floor in OFFICE_FLOORS),
 )
+_LEAK_KEYS = {place: f"{place}.leak" for place in LEAK_PLACES}  # what the detectors share
 
 L_PER_PERSON_H = 4.5  # toilets and kitchenette, about 40 L a working day
 LUNCH_HOURS = (11.5, 13.5)
@@ -74,18 +77,6 @@ CONTROLLER_KW = 0.05
 BAR_PER_M = 0.0981  # of water column
 
 
-def _input(key: str, unit: str | None, address: int, what: str) -> PointSpec:
-    return PointSpec(
-        key, PointKind.NUMBER, unit, what, modbus=ModbusRegister(4, address, "float32")
-    )
-
-
-def _status(key: str, address: int, what: str) -> PointSpec:
-    return PointSpec(
-        key, PointKind.BOOL, None, what, default=False, modbus=ModbusRegister(2, address, "bit")
-    )
-
-
 def _enable(key: str, address: int, what: str) -> PointSpec:
     return PointSpec(
         key,
@@ -102,15 +93,15 @@ BOOSTER = DeviceType(
     "HB-2 twin-pump booster set",
     "modbus",
     (
-        _input("discharge_pressure", "bar", 0, "Discharge pressure"),
-        _input("suction_pressure", "bar", 2, "Suction pressure"),
-        _input("flow", "m3/h", 4, "Flow delivered"),
-        _input("pump1_speed", "Hz", 6, "Pump 1 drive frequency"),
-        _input("pump2_speed", "Hz", 8, "Pump 2 drive frequency"),
-        _input("pump1_power", "kW", 10, "Pump 1 drive power"),
-        _input("pump2_power", "kW", 12, "Pump 2 drive power"),
-        _input("pump1_run_hours", "h", 14, "Pump 1 running hours"),
-        _input("pump2_run_hours", "h", 16, "Pump 2 running hours"),
+        reading("discharge_pressure", "bar", 0, "Discharge pressure"),
+        reading("suction_pressure", "bar", 2, "Suction pressure"),
+        reading("flow", "m3/h", 4, "Flow delivered"),
+        reading("pump1_speed", "Hz", 6, "Pump 1 drive frequency"),
+        reading("pump2_speed", "Hz", 8, "Pump 2 drive frequency"),
+        reading("pump1_power", "kW", 10, "Pump 1 drive power"),
+        reading("pump2_power", "kW", 12, "Pump 2 drive power"),
+        reading("pump1_run_hours", "h", 14, "Pump 1 running hours"),
+        reading("pump2_run_hours", "h", 16, "Pump 2 running hours"),
         PointSpec(
             "lead_pump",
             PointKind.NUMBER,
@@ -132,12 +123,12 @@ BOOSTER = DeviceType(
         ),
         _enable("pump1_enable", 0, "Pump 1 enabled"),
         _enable("pump2_enable", 1, "Pump 2 enabled"),
-        _status("pump1_running", 0, "Pump 1 running"),
-        _status("pump2_running", 1, "Pump 2 running"),
-        _status("pump1_fault", 2, "Pump 1 drive fault"),
-        _status("pump2_fault", 3, "Pump 2 drive fault"),
-        _status("dry_run_alarm", 4, "Suction tank too low: pumps stopped"),
-        _status("low_pressure_alarm", 5, "Discharge pressure far below setpoint"),
+        status("pump1_running", 0, "Pump 1 running"),
+        status("pump2_running", 1, "Pump 2 running"),
+        status("pump1_fault", 2, "Pump 1 drive fault"),
+        status("pump2_fault", 3, "Pump 2 drive fault"),
+        status("dry_run_alarm", 4, "Suction tank too low: pumps stopped"),
+        status("low_pressure_alarm", 5, "Discharge pressure far below setpoint"),
     ),
 )
 
@@ -161,11 +152,11 @@ def _tank_type(high: float, low: float) -> DeviceType:
         "LT-80 tank level transmitter",
         "modbus",
         (
-            _input("level", "%", 0, "Level, % of capacity"),
-            _input("volume", "m3", 2, "Water in the tank"),
-            _input("height", "m", 4, "Water depth"),
-            _status("high_alarm", 0, "Level above the high limit"),
-            _status("low_alarm", 1, "Level below the low limit"),
+            reading("level", "%", 0, "Level, % of capacity"),
+            reading("volume", "m3", 2, "Water in the tank"),
+            reading("height", "m", 4, "Water depth"),
+            status("high_alarm", 0, "Level above the high limit"),
+            status("low_alarm", 1, "Level below the low limit"),
             _alarm_limit("high_limit", 0, 50.0, 100.0, high),
             _alarm_limit("low_limit", 1, 0.0, 50.0, low),
         ),
@@ -179,14 +170,8 @@ WATER_METER = DeviceType(
     "WM-50 ultrasonic water meter",
     "modbus",
     (
-        PointSpec(
-            "volume",
-            PointKind.NUMBER,
-            "m3",
-            "Volume, totalised (litres)",
-            modbus=ModbusRegister(4, 0, "uint32", 0.001),
-        ),
-        _input("flow", "m3/h", 2, "Flow rate"),
+        reading("volume", "m3", 0, "Volume, totalised (litres)", kind="uint32", scale=0.001),
+        reading("flow", "m3/h", 2, "Flow rate"),
     ),
 )
 
@@ -194,8 +179,8 @@ LEAK_DETECTOR = DeviceType(
     "LD-1 leak detection module",
     "modbus",
     (
-        _status("leak", 0, "Water on the sensing cable"),
-        _status("sensor_fault", 1, "Sensing cable broken or disconnected"),
+        status("leak", 0, "Water on the sensing cable"),
+        status("sensor_fault", 1, "Sensing cable broken or disconnected"),
     ),
 )
 
@@ -333,13 +318,13 @@ class Water:
         dt = world.dt
         leaks = self._leaks(world)
         floor_m3h = {floor: _use_m3h(world, floor) for floor in OFFICE_FLOORS}
+        others = _use_m3h(world, "f1")  # and what leaks where no floor meter sees it
         for place, m3h in leaks.items():
-            floor = place.split("/", 1)[0]
+            floor = floor_of(place)
             if floor in floor_m3h:
                 floor_m3h[floor] += m3h
-        others = _use_m3h(world, "f1") + sum(
-            m3h for place, m3h in leaks.items() if place.split("/", 1)[0] not in floor_m3h
-        )
+            else:
+                others += m3h
         demand = sum(floor_m3h.values()) + others + self._roof_tank(dt)
         pumped = self._boost(world, demand)
         inflow = CITY_INLET_M3H * min(
@@ -360,7 +345,7 @@ class Water:
         for place, detector in self.leak_detectors.items():
             injection = world.scenarios.at(ScenarioKind.WATER_LEAK, place)
             detector.set("leak", injection is not None)
-            world.shared[f"{place}.leak"] = injection is not None
+            world.shared[_LEAK_KEYS[place]] = injection is not None
             if injection is not None:
                 leaks[place] = float(injection.params.get("flow_m3h", LEAK_M3H))
         return leaks

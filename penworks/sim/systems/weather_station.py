@@ -95,7 +95,7 @@ class WeatherStation:
         weather = world.weather
         temp = weather.temp_c + rng.gauss(0, 0.05)
         rh = min(100.0, max(0.0, weather.rh_pct + rng.gauss(0, 0.3)))
-        rain = self._rain(world, day, hour)
+        rain = self._rain(world, today, day, hour)
         wind, gust = self._wind(day, hour, rng)
         direction = self._wind_direction(world, rng)
         pressure = self._pressure(world, day, rain)
@@ -120,8 +120,7 @@ class WeatherStation:
             self._days = {today: _draw_day(self.seed, today)}  # only today is needed
         return self._days[today]
 
-    def _rain(self, world: World, day: _Day, hour: float) -> float:
-        today = world.local.date()
+    def _rain(self, world: World, today: date, day: _Day, hour: float) -> float:
         if self._rain_day != today:
             self._rain_day, self._rain_mm = today, 0.0
         if not day.rain_mm_h or not day.rain_start_h <= hour < day.rain_end_h:

@@ -11,7 +11,7 @@ from penworks.connectors import DeviceHealth, DeviceState
 from penworks.connectors.health import DeviceHealthTracker, HealthConnector, health_value
 from penworks.core import CommandRejected, Observation, Point, PointKind, UnknownPointError
 from penworks.model.schema import HealthBinding
-from tests.unit.connectors.mqtt_support import FixedClock
+from tests.unit.connectors.support import FixedClock
 
 
 @pytest.fixture
@@ -47,6 +47,19 @@ async def test_failures_degrade_then_take_offline_and_success_restores(bus: Memo
     await tracker.success("pm1", 0.002)
     assert tracker.device("pm1").state is DeviceState.ONLINE
     assert tracker.device("pm1").errors == 3  # errors count since start, not since recovery
+
+
+async def test_each_device_goes_offline_after_its_own_count(bus: MemoryBus) -> None:
+    tracker = DeviceHealthTracker("modbus", bus, FixedClock(), offline_after=3)
+    tracker.add("quick", offline_after=1)
+    tracker.add("usual")
+    for device in ("quick", "usual"):
+        await tracker.success(device)
+        await tracker.failure(device, "timeout")
+    assert tracker.device("quick").state is DeviceState.OFFLINE
+    assert tracker.device("usual").state is DeviceState.DEGRADED
+    with pytest.raises(ValueError, match="at least 1"):
+        tracker.add("never", offline_after=0)
 
 
 async def test_a_failure_of_an_offline_device_keeps_it_offline(bus: MemoryBus) -> None:

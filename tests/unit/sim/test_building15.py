@@ -84,17 +84,13 @@ def test_the_meters_balance_the_loads(day: Day) -> None:
     assert min(working) > 2 * max(night)  # a working day draws far more than the night
 
 
-def test_occupied_offices_stay_comfortable(
-    day: Day,
-) -> None:
+def test_occupied_offices_stay_comfortable(day: Day) -> None:
     _, samples, _ = day
     occupied = [s.temp for s in samples if s.people > 10]
     assert all(21.0 <= t <= 27.0 for t in occupied)
 
 
-def test_the_ground_truth_has_occupancy_and_bookings(
-    day: Day,
-) -> None:
+def test_the_ground_truth_has_occupancy_and_bookings(day: Day) -> None:
     building, _, path = day
     records = read_truth(path)
     occupancy = [r for r in records if r["type"] == "occupancy"]

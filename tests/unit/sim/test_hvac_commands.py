@@ -13,6 +13,7 @@ from penworks.sim.devices import Refusal, Refused, SimDevice
 from penworks.sim.systems.hvac_air import HvacAir
 from penworks.sim.systems.hvac_water import HvacWater
 from penworks.sim.systems.ventilation import Ventilation
+from penworks.sim.world import System
 from tests.unit.sim.test_hvac_support import FRIDAY_IN_JULY, at, hvac_systems
 
 DAY = FRIDAY_IN_JULY
@@ -167,7 +168,7 @@ def test_a_fan_coil_follows_its_registers(building: Building) -> None:
 
 
 def _values_after_an_hour(seed: int) -> dict[str, dict[str, Value]]:
-    systems = [HvacAir(seed), HvacWater(seed), Ventilation(seed)]
+    systems: list[System] = [HvacAir(seed), HvacWater(seed), Ventilation(seed)]
     b = Building(at(DAY, 8.0), systems, seed=15)
     b.advance_to(at(DAY, 9.0))
     return {d.name: dict(d.values) for d in b.devices()}

@@ -10,14 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from penworks.sim.building import SITE_TZ, Building
-from penworks.sim.devices import SimDevice
-from penworks.sim.scenarios import ScenarioKind
+from penworks.sim.building import SITE_TZ
 from penworks.sim.systems.fcu import Fcu
 from penworks.sim.systems.hvac_air import HvacAir
 from penworks.sim.systems.hvac_water import HvacWater
 from penworks.sim.systems.ventilation import Ventilation
 from penworks.sim.world import System, World
+from tests.unit.sim.probing import Passive
 
 FRIDAY_IN_JULY = datetime(2026, 7, 17, tzinfo=SITE_TZ)  # a hot working day, then a weekend
 WEDNESDAY_IN_JANUARY = datetime(2026, 1, 14, tzinfo=SITE_TZ)
@@ -32,15 +31,12 @@ def hvac_systems(seed: int = 7) -> list[System]:
 
 
 @dataclass
-class FirePanel:
+class FirePanel(Passive):
     """Stands in for the fire system: 'fire.alarm' between two instants (UTC-aware)."""
 
     alarm_from: datetime | None = None
     alarm_until: datetime | None = None
     name: str = "fire"
-
-    def devices(self) -> list[SimDevice]:
-        return []
 
     def step(self, world: World) -> None:
         on = (
@@ -51,23 +47,17 @@ class FirePanel:
         world.shared["fire.alarm"] = on
         world.shared["fire.floors"] = "f1" if on else ""
 
-    def scenario_targets(self) -> dict[ScenarioKind, list[str]]:
-        return {}
-
 
 Row = dict[str, Any]
 
 
 @dataclass
-class Recorder:
+class Recorder(Passive):
     """Stepped last: keeps a row per step of what `take` reads from the world."""
 
     take: Callable[[World], Row]
     rows: list[Row] = field(default_factory=list)
     name: str = "recorder"
-
-    def devices(self) -> list[SimDevice]:
-        return []
 
     def step(self, world: World) -> None:
         row = self.take(world)
@@ -76,12 +66,5 @@ class Recorder:
         row["working"] = world.working_day
         self.rows.append(row)
 
-    def scenario_targets(self) -> dict[ScenarioKind, list[str]]:
-        return {}
-
     def between(self, start: datetime, end: datetime) -> list[Row]:
         return [r for r in self.rows if start <= r["now"] < end]
-
-
-def values(building: Building, name: str) -> dict[str, Any]:
-    return dict(building.device(name).values)

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from penworks.sim.people import CARPARK, LOBBY, OUTSIDE, People, level_of
+from penworks.sim.building import SITE_TZ as TZ
+from penworks.sim.people import CARPARK, LOBBY, OUTSIDE, Move, People, level_of
 
-TZ = ZoneInfo("Asia/Shanghai")
 WEDNESDAY = datetime(2026, 7, 15, tzinfo=TZ)
 SATURDAY = datetime(2026, 7, 18, tzinfo=TZ)
 
 
-def run(people: People, start: datetime, hours: float, step_s: float = 30.0) -> list:
-    moves = []
+def run(people: People, start: datetime, hours: float, step_s: float = 30.0) -> list[Move]:
+    moves: list[Move] = []
     for i in range(int(hours * 3600 / step_s) + 1):
         moves += people.advance(start + timedelta(seconds=i * step_s))
     return moves
@@ -116,4 +115,6 @@ def test_visitors_come_and_go_through_the_main_entrance() -> None:
     assert visitors
     arrivals = [m for m in visitors if m.origin == OUTSIDE]
     assert all(m.entrance == "main" for m in arrivals)
-    assert all(people.where.get(m.person, OUTSIDE) == OUTSIDE for m in arrivals)
+    last = {m.person: m for m in visitors}  # each visitor's last move of the day
+    assert {(m.to, m.entrance) for m in last.values()} == {(OUTSIDE, "main")}
+    assert not [p for p in people.where if p.startswith("v")]  # forgotten the next day

@@ -2,56 +2,45 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pytest
 
 from penworks.sim.building import SITE_TZ, Building
-from penworks.sim.devices import Refusal, Refused, SimDevice
+from penworks.sim.devices import Refusal, Refused
 from penworks.sim.systems.backup import UPS_RATED_KW, Backup, EngineState, Mode
 from penworks.sim.systems.plugs import Plugs
 from penworks.sim.world import World
+from tests.unit.sim.power_support import Recorder, Row, moment, readings, watch
 from tests.unit.sim.probing import Passive
 
 MONDAY = datetime(2026, 7, 13, tzinfo=SITE_TZ)
 SECURITY_KW = 1.5
 
 
-@dataclass
-class Probe(Passive):
-    """Stands in for the security systems' load, and reads the UPS and the generator."""
-
-    ups: SimDevice
-    generator: SimDevice
-    name: str = "probe"
-    rows: list[dict[str, float]] = field(default_factory=list)
-
-    def step(self, world: World) -> None:
-        if world.dt == 0:
-            return
-        row = {f"ups.{k}": float(v) for k, v in self.ups.values.items()}
-        row |= {f"gen.{k}": float(v) for k, v in self.generator.values.items()}
-        row["hour"] = world.hour
-        row["protected_kw"] = sum(
-            load.kw for load in world.power.loads if load.system in ("it", "security")
-        )
-        row["carried_kw"] = float(world.shared["it.load_kw"]) + SECURITY_KW
-        self.rows.append(row)
-
-
 class SecurityLoad(Passive):
+    """Stands in for the security systems' load."""
+
     name = "security_load"
 
     def step(self, world: World) -> None:
         world.power.draw(SECURITY_KW, "security", "f1")
 
 
-def building(start: datetime, backup: Backup | None = None) -> tuple[Building, Backup, Probe]:
-    backup = backup or Backup(15)
-    probe = Probe(backup.ups, backup.generator)
-    systems = [Plugs(15), SecurityLoad(), backup, probe]
-    return Building(start, systems, seed=15), backup, probe
+def building(start: datetime) -> tuple[Building, Backup, Recorder[Row]]:
+    """The UPS and the generator with the loads they carry; a row per step of their readings."""
+    backup = Backup(15)
+
+    def take(world: World) -> Row:
+        row = moment(world) | readings("ups", backup.ups) | readings("gen", backup.generator)
+        row["protected_kw"] = sum(
+            load.kw for load in world.power.loads if load.system in ("it", "security")
+        )
+        row["carried_kw"] = float(world.shared["it.load_kw"]) + SECURITY_KW
+        return row
+
+    b, recorder = watch(start, [Plugs(15), SecurityLoad(), backup], take)
+    return b, backup, recorder
 
 
 def test_the_generator_exercises_off_load_on_monday_mornings() -> None:

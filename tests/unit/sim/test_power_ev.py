@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
 
-from penworks.sim.building import SITE_TZ, Building
+from penworks.sim.building import SITE_TZ
 from penworks.sim.devices import Refusal, Refused
 from penworks.sim.people import CARPARK, OUTSIDE
 from penworks.sim.systems.ev import MAX_A, PHASE_V, Ev, Status
 from penworks.sim.world import World
-from tests.unit.sim.probing import Passive
+from tests.unit.sim.power_support import run
 
 TUESDAY = datetime(2026, 3, 10, tzinfo=SITE_TZ)
 
@@ -30,43 +30,31 @@ class Step:
     ledger_kw: float
 
 
-@dataclass
-class Probe(Passive):
-    ev: Ev
-    name: str = "probe"
-    steps: list[Step] = field(default_factory=list)
+def charging(start: datetime, hours: float, ev: Ev | None = None) -> list[Step]:
+    """What the chargers and the cars did, step by step."""
+    system = ev or Ev(15)
+    chargers = system.chargers
 
-    def step(self, world: World) -> None:
-        if world.dt == 0:
-            return
-        chargers = self.ev.chargers
+    def take(world: World) -> Step:
         cars = [m for m in world.moves if m.by_car]
-        self.steps.append(
-            Step(
-                hour=world.hour,
-                arrived={m.person for m in cars if m.to == CARPARK and self.ev.owns_ev(m.person)},
-                left={m.person for m in cars if m.origin == CARPARK and m.to == OUTSIDE},
-                status=[str(c.device.get("status")) for c in chargers],
-                person=[c.session.person if c.session else None for c in chargers],
-                power=[float(c.device.get("power")) for c in chargers],
-                session=[float(c.device.get("session_energy")) for c in chargers],
-                total=[float(c.device.get("energy_total")) for c in chargers],
-                ledger_kw=sum(x.kw for x in world.power.loads if x.system == "ev"),
-            )
+        return Step(
+            hour=world.hour,
+            arrived={m.person for m in cars if m.to == CARPARK and system.owns_ev(m.person)},
+            left={m.person for m in cars if m.origin == CARPARK and m.to == OUTSIDE},
+            status=[str(c.device.get("status")) for c in chargers],
+            person=[c.session.person if c.session else None for c in chargers],
+            power=[float(c.device.get("power")) for c in chargers],
+            session=[float(c.device.get("session_energy")) for c in chargers],
+            total=[float(c.device.get("energy_total")) for c in chargers],
+            ledger_kw=sum(x.kw for x in world.power.loads if x.system == "ev"),
         )
 
-
-def run(start: datetime, hours: float, ev: Ev | None = None) -> tuple[Ev, list[Step]]:
-    ev = ev or Ev(15)
-    probe = Probe(ev)
-    b = Building(start, [ev, probe], seed=15)
-    b.advance_to(start + timedelta(hours=hours))
-    return ev, probe.steps
+    return run(start, hours, [system], take)
 
 
 @pytest.fixture(scope="module")
 def day() -> list[Step]:
-    return run(TUESDAY, 24)[1]
+    return charging(TUESDAY, 24)
 
 
 def test_sessions_start_with_arriving_cars_and_end_when_they_leave(day: list[Step]) -> None:
@@ -112,7 +100,7 @@ def test_a_current_limit_caps_the_power() -> None:
     ev = Ev(15)
     for charger in ev.chargers:
         charger.device.write("current_limit", 10)
-    _, steps = run(TUESDAY + timedelta(hours=7), 4, ev)
+    steps = charging(TUESDAY + timedelta(hours=7), 4, ev)
     powers = [p for s in steps for p in s.power]
     assert max(powers) > 0
     assert max(powers) <= 3 * 10 * PHASE_V / 1000 + 1e-9

@@ -2,19 +2,18 @@
 
 A day of the building with the plug, EV, water, PV and backup loads, plus stand-ins for the
 HVAC, lighting, lift and security loads (other systems of the twin), metered by the power
-system. Each step a probe, stepped after the meters, reads what the meters report and what
+system. Each step a recorder, stepped after the meters, reads what the meters report and what
 the ledger really drew.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pytest
 
 from penworks.sim.building import SITE_TZ, Building
-from penworks.sim.devices import Refusal, Refused, SimDevice
+from penworks.sim.devices import Refusal, Refused
 from penworks.sim.physics import DISTRIBUTION_LOSS
 from penworks.sim.scenarios import ScenarioKind
 from penworks.sim.systems.backup import Backup
@@ -23,7 +22,8 @@ from penworks.sim.systems.plugs import Plugs
 from penworks.sim.systems.power import FLOORS, SYSTEMS, TENANTS, Power
 from penworks.sim.systems.pv import Pv
 from penworks.sim.systems.water import Water
-from penworks.sim.world import World
+from penworks.sim.world import System, World
+from tests.unit.sim.power_support import Recorder, Row, mean, moment, watch
 from tests.unit.sim.probing import Passive
 
 MONDAY = datetime(2026, 7, 13, tzinfo=SITE_TZ)
@@ -49,47 +49,44 @@ class OtherLoads(Passive):
         world.power.draw(1.8, "security", "f1")
 
 
-@dataclass
-class Probe(Passive):
-    """Reads the meters after they step, with the ledger's truth of the same step."""
+def building(start: datetime, seed: int = 15) -> tuple[Building, Recorder[Row]]:
+    """The loads and the meters; a row per step of what the meters read and the ledger's truth."""
+    power, pv = Power(seed), Pv(seed)
+    meters = {name.removeprefix("power_meter_"): m.device for name, m in power.meters.items()}
 
-    meters: dict[str, SimDevice]
-    inverter: SimDevice
-    name: str = "probe"
-    rows: list[dict[str, float]] = field(default_factory=list)
-
-    def step(self, world: World) -> None:
-        if world.dt == 0:
-            return  # the building settling: no time passes
-        row: dict[str, float] = {"hour": world.hour, "dt": world.dt}
-        for meter, device in self.meters.items():
+    def take(world: World) -> Row:
+        row = moment(world)
+        for meter, device in meters.items():
             for key in ("power", "energy_import", "energy_export", "demand", "peak_demand"):
                 row[f"{meter}.{key}"] = float(device.get(key))
-        row["pv"] = float(self.inverter.get("ac_power"))
+        row["pv"] = float(pv.inverter.get("ac_power"))
         loads = [load for load in world.power.loads if load.system != "pv"]
         row["true.load"] = sum(load.kw for load in loads)
         row["true.pv"] = -sum(load.kw for load in world.power.loads if load.system == "pv")
         for floor in FLOORS:
             row[f"true.{floor}"] = sum(load.kw for load in loads if load.floor == floor)
-        self.rows.append(row)
+        return row
 
-
-def building(start: datetime, seed: int = 15) -> tuple[Building, Probe]:
-    power, pv = Power(seed), Pv(seed)
-    meters = {name.removeprefix("power_meter_"): m.device for name, m in power.meters.items()}
-    probe = Probe(meters, pv.inverter)
-    systems = [Plugs(seed), OtherLoads(), Ev(seed), Water(seed), pv, Backup(seed), power, probe]
-    return Building(start, systems, seed=seed), probe
+    systems: list[System] = [
+        Plugs(seed),
+        OtherLoads(),
+        Ev(seed),
+        Water(seed),
+        pv,
+        Backup(seed),
+        power,
+    ]
+    return watch(start, systems, take, seed)
 
 
 @pytest.fixture(scope="module")
-def monday() -> list[dict[str, float]]:
+def monday() -> list[Row]:
     b, probe = building(MONDAY)
     b.advance_to(MONDAY + timedelta(days=1))
     return probe.rows
 
 
-def test_floor_and_system_meters_add_up_to_the_main_meter(monday: list[dict[str, float]]) -> None:
+def test_floor_and_system_meters_add_up_to_the_main_meter(monday: list[Row]) -> None:
     for row in monday:
         main = row["main.power"]
         pv = row["true.pv"]
@@ -103,18 +100,15 @@ def test_floor_and_system_meters_add_up_to_the_main_meter(monday: list[dict[str,
             assert row[f"{floor}.power"] == pytest.approx(row[f"true.{floor}"])
 
 
-def test_the_load_follows_the_working_day(monday: list[dict[str, float]]) -> None:
-    def mean(key: str, start: float, end: float) -> float:
-        values = [r[key] for r in monday if start <= r["hour"] < end]
-        return sum(values) / len(values)
-
-    assert mean("plug.power", 10, 12) > 2.5 * mean("plug.power", 1, 4)
-    assert mean("it.power", 1, 4) == pytest.approx(4.4, rel=0.15)  # 4 kW and the UPS's losses
-    assert mean("ev.power", 1, 4) == 0.0
-    assert mean("ev.power", 9, 11) > 10.0
+def test_the_load_follows_the_working_day(monday: list[Row]) -> None:
+    assert mean(monday, "plug.power", 10, 12) > 2.5 * mean(monday, "plug.power", 1, 4)
+    # 4 kW and the UPS's losses
+    assert mean(monday, "it.power", 1, 4) == pytest.approx(4.4, rel=0.15)
+    assert mean(monday, "ev.power", 1, 4) == 0.0
+    assert mean(monday, "ev.power", 9, 11) > 10.0
 
 
-def test_energy_counters_never_fall_and_integrate_power(monday: list[dict[str, float]]) -> None:
+def test_energy_counters_never_fall_and_integrate_power(monday: list[Row]) -> None:
     meters = ["main", *FLOORS, *SYSTEMS, *TENANTS]
     for meter in meters:
         for direction in ("energy_import", "energy_export"):
@@ -127,7 +121,7 @@ def test_energy_counters_never_fall_and_integrate_power(monday: list[dict[str, f
 
 
 def test_demand_is_the_mean_power_of_the_last_quarter_hour(
-    monday: list[dict[str, float]],
+    monday: list[Row],
 ) -> None:
     # The step that ends at 10:15 closes the 10:00-10:15 block; the next one shows it.
     block = [r for r in monday if 10.0 < r["hour"] <= 10.25 + 1e-9]

@@ -3,73 +3,65 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
 import pytest
 
-from penworks.sim.building import SITE_TZ, Building
+from penworks.sim.building import SITE_TZ
 from penworks.sim.layout import TENANT_FLOORS
 from penworks.sim.systems.plugs import IT_KW, Plugs
 from penworks.sim.world import World
-from tests.unit.sim.probing import Passive
+from tests.unit.sim.power_support import Row, mean, moment, run
 
 THURSDAY = datetime(2026, 4, 16, tzinfo=SITE_TZ)
+Tag = tuple[str, str, str | None]  # the system, floor and tenant a load is drawn for
 
 
 @dataclass
-class Probe(Passive):
-    name: str = "probe"
-    rows: list[dict[str, float]] = field(default_factory=list)
-    tags: set[tuple[str, str, str | None]] = field(default_factory=set)
+class Day:
+    rows: list[Row]
+    tags: set[Tag]
 
-    def step(self, world: World) -> None:
+
+def plug_loads(seed: int = 15, hours: float = 24) -> Day:
+    """The plug and IT loads step by step, and every tag they were drawn with."""
+    tags: set[Tag] = set()
+
+    def take(world: World) -> Row:
         by_system: dict[str, float] = defaultdict(float)
         for load in world.power.loads:
             by_system[load.system] += load.kw
-            self.tags.add((load.system, load.floor, load.tenant))
-        self.rows.append(
-            {
-                "hour": world.hour,
-                "inside": world.people.inside(),
-                "plug": by_system["plug"],
-                "it": by_system["it"],
-                "r301": float(world.shared["f3/r301.plug_kw"]),
-                "r301_people": world.people.in_place("f3/r301"),
-            }
-        )
+            tags.add((load.system, load.floor, load.tenant))
+        return moment(world) | {
+            "inside": world.people.inside(),
+            "plug": by_system["plug"],
+            "it": by_system["it"],
+            "r301": float(world.shared["f3/r301.plug_kw"]),
+            "r301_people": world.people.in_place("f3/r301"),
+        }
 
-
-def run(seed: int = 15, hours: float = 24) -> Probe:
-    probe = Probe()
-    Building(THURSDAY, [Plugs(seed), probe], seed=seed).advance_to(
-        THURSDAY + timedelta(hours=hours)
-    )
-    return probe
+    return Day(run(THURSDAY, hours, [Plugs(seed)], take, seed), tags)
 
 
 @pytest.fixture(scope="module")
-def day() -> Probe:
-    return run()
+def day() -> Day:
+    return plug_loads()
 
 
-def test_plug_loads_follow_people(day: Probe) -> None:
-    def mean(key: str, start: float, end: float) -> float:
-        values = [r[key] for r in day.rows if start <= r["hour"] < end]
-        return sum(values) / len(values)
-
-    assert mean("plug", 10, 12) > 3 * mean("plug", 1, 4)
+def test_plug_loads_follow_people(day: Day) -> None:
+    assert mean(day.rows, "plug", 10, 12) > 3 * mean(day.rows, "plug", 1, 4)
     busy = [r for r in day.rows if r["r301_people"] >= 10]
     empty = [r for r in day.rows if r["r301_people"] == 0]
     assert min(r["r301"] for r in busy) > max(r["r301"] for r in empty)
 
 
-def test_the_it_load_is_steady(day: Probe) -> None:
+def test_the_it_load_is_steady(day: Day) -> None:
     for row in day.rows:
         assert row["it"] == pytest.approx(IT_KW, rel=0.1)
 
 
-def test_loads_are_tagged_with_their_floor_and_tenant(day: Probe) -> None:
+def test_loads_are_tagged_with_their_floor_and_tenant(day: Day) -> None:
     tenant_of = {floor: tenant for tenant, floor in TENANT_FLOORS.items()}
     for system, floor, tenant in day.tags:
         assert system in ("plug", "it")
@@ -79,6 +71,6 @@ def test_loads_are_tagged_with_their_floor_and_tenant(day: Probe) -> None:
 
 
 def test_the_same_seed_gives_the_same_loads_and_another_does_not() -> None:
-    first = run(15, 2).rows
-    assert run(15, 2).rows == first
-    assert run(16, 2).rows != first
+    first = plug_loads(15, 2).rows
+    assert plug_loads(15, 2).rows == first
+    assert plug_loads(16, 2).rows != first

@@ -8,7 +8,6 @@ penworks.connectors.modbus.sunspec.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pytest
@@ -21,7 +20,7 @@ from penworks.connectors.modbus.sunspec import (
     common_label,
     model_points,
 )
-from penworks.sim.building import SITE_TZ, Building
+from penworks.sim.building import SITE_TZ
 from penworks.sim.devices import Refusal, Refused, SimDevice
 from penworks.sim.servers.modbus import ModbusGateway
 from penworks.sim.servers.modbus_codec import encode
@@ -34,39 +33,31 @@ from penworks.sim.systems.pv import (
     dc_power_kw,
 )
 from penworks.sim.world import World
-from tests.unit.sim.probing import Passive
+from tests.unit.sim.power_support import Row, moment, run
 
 SUMMER_DAY = datetime(2026, 7, 14, tzinfo=SITE_TZ)
 
 
-@dataclass
-class Probe(Passive):
-    inverter: SimDevice
-    name: str = "probe"
-    rows: list[dict[str, float]] = field(default_factory=list)
-
-    def step(self, world: World) -> None:
-        values = self.inverter.values
-        row = {k: float(values[k]) for k in ("ac_power", "dc_power", "ac_energy")}
-        row |= {"state": float(values["operating_state"]), "hour": world.hour}
-        row |= {"sun": world.weather.solar_w_m2, "ledger": world.power.total(), "dt": world.dt}
-        self.rows.append(row)
-
-
-def run(start: datetime, hours: float, pv: Pv | None = None) -> tuple[Pv, list[dict[str, float]]]:
+def inverter_rows(start: datetime, hours: float, pv: Pv | None = None) -> tuple[Pv, list[Row]]:
+    """The inverter's output, state and energy with the sun and the ledger, step by step."""
     pv = pv or Pv(15)
-    probe = Probe(pv.inverter)
-    b = Building(start, [pv, probe], seed=15)
-    b.advance_to(start + timedelta(hours=hours))
-    return pv, probe.rows[1:]
+
+    def take(world: World) -> Row:
+        values = pv.inverter.values
+        row = moment(world) | {k: float(values[k]) for k in ("ac_power", "dc_power", "ac_energy")}
+        row |= {"state": float(values["operating_state"]), "sun": world.weather.solar_w_m2}
+        row["ledger"] = world.power.total()
+        return row
+
+    return pv, run(start, hours, [pv], take)
 
 
 @pytest.fixture(scope="module")
-def day() -> list[dict[str, float]]:
-    return run(SUMMER_DAY, 24)[1]
+def day() -> list[Row]:
+    return inverter_rows(SUMMER_DAY, 24)[1]
 
 
-def test_output_follows_the_sun(day: list[dict[str, float]]) -> None:
+def test_output_follows_the_sun(day: list[Row]) -> None:
     night = [r for r in day if r["sun"] < 1.0]
     assert night
     assert all(r["ac_power"] == 0.0 for r in night)
@@ -85,7 +76,7 @@ def test_output_follows_the_sun(day: list[dict[str, float]]) -> None:
             assert 0.9 < row["ac_power"] / row["dc_power"] < 0.99
 
 
-def test_the_energy_counter_counts_what_was_fed_in(day: list[dict[str, float]]) -> None:
+def test_the_energy_counter_counts_what_was_fed_in(day: list[Row]) -> None:
     counts = [r["ac_energy"] for r in day]
     assert all(b >= a for a, b in zip(counts, counts[1:], strict=False))
     fed = sum(r["ac_power"] * r["dt"] / 3600 for r in day[1:])
@@ -109,7 +100,7 @@ def holding_registers(device: SimDevice) -> dict[int, int]:
 
 
 def test_the_map_reads_as_sunspec_the_way_discovery_reads_it() -> None:
-    pv, _ = run(SUMMER_DAY + timedelta(hours=12), 0.5)
+    pv, _ = inverter_rows(SUMMER_DAY + timedelta(hours=12), 0.5)
     device = pv.inverter
     words = holding_registers(device)
     assert (words[40000], words[40001]) == MARKER
@@ -143,7 +134,7 @@ def test_a_power_limit_throttles_the_inverter() -> None:
     pv = Pv(15)
     pv.inverter.write("power_limit", 30)
     pv.inverter.write("power_limit_enabled", True)
-    _, rows = run(SUMMER_DAY + timedelta(hours=11), 2, pv)
+    _, rows = inverter_rows(SUMMER_DAY + timedelta(hours=11), 2, pv)
     assert max(r["ac_power"] for r in rows) <= 0.30 * RATED_AC_KW + 1e-6
     throttled = [r for r in rows if r["state"] == OperatingState.THROTTLED]
     assert throttled
@@ -153,7 +144,7 @@ def test_a_power_limit_throttles_the_inverter() -> None:
 def test_a_disconnected_inverter_feeds_nothing() -> None:
     pv = Pv(15)
     pv.inverter.write("connect", 0)
-    _, rows = run(SUMMER_DAY + timedelta(hours=11), 0.5, pv)
+    _, rows = inverter_rows(SUMMER_DAY + timedelta(hours=11), 0.5, pv)
     assert all(r["ac_power"] == 0 and r["state"] == OperatingState.OFF for r in rows)
 
 
@@ -169,7 +160,7 @@ def test_the_inverter_refuses_what_it_cannot_do() -> None:
 
 
 async def test_the_platforms_discovery_finds_the_inverter_over_modbus_tcp() -> None:
-    pv, _ = run(SUMMER_DAY + timedelta(hours=12), 0.25)
+    pv, _ = inverter_rows(SUMMER_DAY + timedelta(hours=12), 0.25)
     gateway = ModbusGateway("gw_power", [pv.inverter])
     await gateway.sync()
     await gateway.start()

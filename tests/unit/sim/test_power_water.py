@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pytest
@@ -12,61 +11,48 @@ from penworks.sim.devices import Refusal, Refused
 from penworks.sim.scenarios import ScenarioKind
 from penworks.sim.systems.water import LEAK_M3H, LEAK_PLACES, Water
 from penworks.sim.world import World
-from tests.unit.sim.probing import Passive
+from tests.unit.sim.power_support import Row, mean, moment, readings, watch
 
 TUESDAY = datetime(2026, 5, 12, tzinfo=SITE_TZ)
 FLOORS = ("f2", "f3", "f4")
 
 
-@dataclass
-class Probe(Passive):
-    water: Water
-    name: str = "probe"
-    rows: list[dict[str, float]] = field(default_factory=list)
+def run(
+    start: datetime,
+    hours: float,
+    leak: tuple[str, float, float] | None = None,
+    water: Water | None = None,
+) -> list[Row]:
+    """Every device's readings and the pumps' power, step by step."""
+    w = water or Water(15)
 
-    def step(self, world: World) -> None:
-        if world.dt == 0:
-            return
-        w = self.water
-        row = {"hour": world.hour, "dt": world.dt}
-        row |= {f"booster.{k}": float(v) for k, v in w.booster.values.items()}
-        row |= {f"break.{k}": float(v) for k, v in w.break_tank.device.values.items()}
-        row |= {f"roof.{k}": float(v) for k, v in w.roof_tank.device.values.items()}
-        row |= {f"main.{k}": float(v) for k, v in w.main_meter.device.values.items()}
+    def take(world: World) -> Row:
+        row = moment(world) | readings("booster", w.booster)
+        row |= readings("break", w.break_tank.device) | readings("roof", w.roof_tank.device)
+        row |= readings("main", w.main_meter.device)
         for floor, meter in w.floor_meters.items():
-            row |= {f"{floor}.{k}": float(v) for k, v in meter.device.values.items()}
+            row |= readings(floor, meter.device)
         for place, detector in w.leak_detectors.items():
             row[f"{place}.leak"] = float(detector.get("leak"))
         row["pump_kw"] = sum(x.kw for x in world.power.loads if x.system == "water")
-        self.rows.append(row)
+        return row
 
-
-def run(
-    start: datetime, hours: float, leak: tuple[str, float, float] | None = None
-) -> list[dict[str, float]]:
-    water = Water(15)
-    probe = Probe(water)
-    b = Building(start, [water, probe], seed=15)
+    b, recorder = watch(start, [w], take)
     if leak is not None:
         place, after_h, duration_h = leak
         b.inject(
             ScenarioKind.WATER_LEAK, place, start + timedelta(hours=after_h), duration_h * 3600
         )
     b.advance_to(start + timedelta(hours=hours))
-    return probe.rows
+    return recorder.rows
 
 
 @pytest.fixture(scope="module")
-def day() -> list[dict[str, float]]:
+def day() -> list[Row]:
     return run(TUESDAY, 24)
 
 
-def mean(rows: list[dict[str, float]], key: str, start: float, end: float) -> float:
-    values = [r[key] for r in rows if start <= r["hour"] < end]
-    return sum(values) / len(values)
-
-
-def test_tanks_stay_within_their_tanks_and_their_alarms(day: list[dict[str, float]]) -> None:
+def test_tanks_stay_within_their_tanks_and_their_alarms(day: list[Row]) -> None:
     for row in day:
         for tank in ("break", "roof"):
             assert 0 < row[f"{tank}.level"] < 100
@@ -74,7 +60,7 @@ def test_tanks_stay_within_their_tanks_and_their_alarms(day: list[dict[str, floa
         assert 75 < row["break.level"] < 95  # the float valve keeps it near 90 %
 
 
-def test_the_pumps_follow_demand(day: list[dict[str, float]]) -> None:
+def test_the_pumps_follow_demand(day: list[Row]) -> None:
     running = [r["booster.pump1_running"] or r["booster.pump2_running"] for r in day]
     work = [on for on, r in zip(running, day, strict=True) if 9 <= r["hour"] < 18]
     night = [on for on, r in zip(running, day, strict=True) if 1 <= r["hour"] < 5]
@@ -94,7 +80,7 @@ def test_the_pumps_follow_demand(day: list[dict[str, float]]) -> None:
     assert any(r[f"booster.pump{lead}_running"] for r in day)
 
 
-def test_floor_meters_follow_people_and_count(day: list[dict[str, float]]) -> None:
+def test_floor_meters_follow_people_and_count(day: list[Row]) -> None:
     for floor in FLOORS:
         assert mean(day, f"{floor}.flow", 10, 17) > 0.1
         assert mean(day, f"{floor}.flow", 1, 5) == 0.0
@@ -104,7 +90,7 @@ def test_floor_meters_follow_people_and_count(day: list[dict[str, float]]) -> No
         assert volumes[-1] - volumes[0] == pytest.approx(used, abs=0.002)
 
 
-def test_the_main_meter_sees_what_the_building_uses(day: list[dict[str, float]]) -> None:
+def test_the_main_meter_sees_what_the_building_uses(day: list[Row]) -> None:
     bought = day[-1]["main.volume"] - day[0]["main.volume"]
     pumped = sum(r["booster.flow"] * r["dt"] / 3600 for r in day[1:])
     stored = day[-1]["break.volume"] - day[0]["break.volume"]
@@ -131,7 +117,7 @@ def test_a_plant_room_leak_shows_on_the_main_meter_only() -> None:
     assert any(r["b1/plant.leak"] for r in leak)
     assert all(r[f"{f}.flow"] == 0.0 for r in leak for f in FLOORS)
 
-    def bought(rows: list[dict[str, float]]) -> float:
+    def bought(rows: list[Row]) -> float:
         return rows[-1]["main.volume"] - rows[0]["main.volume"]
 
     assert bought(leak) - bought(quiet) > 0.5 * 2 * LEAK_M3H
@@ -144,10 +130,8 @@ def test_every_leak_detector_is_a_scenario_target() -> None:
 def test_the_booster_holds_a_written_setpoint() -> None:
     water = Water(15)
     water.booster.write("pressure_setpoint", 5.2)
-    probe = Probe(water)
-    start = TUESDAY + timedelta(hours=10)
-    Building(start, [water, probe], seed=15).advance_to(start + timedelta(hours=1))
-    running = [r for r in probe.rows if r["booster.pump1_running"] or r["booster.pump2_running"]]
+    rows = run(TUESDAY + timedelta(hours=10), 1, water=water)
+    running = [r for r in rows if r["booster.pump1_running"] or r["booster.pump2_running"]]
     assert running
     assert all(r["booster.discharge_pressure"] == pytest.approx(5.2, abs=0.2) for r in running)
 
@@ -156,11 +140,9 @@ def test_with_both_pumps_disabled_the_pressure_falls_and_alarms() -> None:
     water = Water(15)
     water.booster.write("pump1_enable", False)
     water.booster.write("pump2_enable", False)
-    probe = Probe(water)
-    start = TUESDAY + timedelta(hours=10)
-    Building(start, [water, probe], seed=15).advance_to(start + timedelta(hours=1))
-    assert not any(r["booster.pump1_running"] or r["booster.pump2_running"] for r in probe.rows)
-    assert probe.rows[-1]["booster.low_pressure_alarm"] == 1.0
+    rows = run(TUESDAY + timedelta(hours=10), 1, water=water)
+    assert not any(r["booster.pump1_running"] or r["booster.pump2_running"] for r in rows)
+    assert rows[-1]["booster.low_pressure_alarm"] == 1.0
 
 
 def test_the_devices_refuse_what_they_would_refuse() -> None:

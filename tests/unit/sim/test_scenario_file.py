@@ -58,6 +58,12 @@ def test_a_file_schedules_its_scenarios(tmp_path: Path) -> None:
         ("- {scenario: meeting_no_show, target: f3/m301}", "exactly one of at or after"),
         ("- {scenario: meeting_no_show, target: f3/m301, at: '2026-07-15T15:00'}", "time zone"),
         ("- {scenario: meeting_no_show, target: f9/x, after: PT1H}", r"\[0\]: .*cannot happen at"),
+        ("- {scenario: meeting_no_show, target: f3/m301, after: P9999999999D}", "calendar holds"),
+        ("- {scenario: meeting_no_show, target: f3/m301, after: P999999999D}", "past the calendar"),
+        (
+            "- {scenario: meeting_no_show, target: f3/m301, after: PT1H, duration_s: .inf}",
+            r"\[0\]: duration must be a positive number",
+        ),
     ],
 )
 def test_bad_entries_are_named(tmp_path: Path, entry: str, message: str) -> None:

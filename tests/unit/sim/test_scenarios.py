@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from penworks.core import SimClock
 from penworks.sim.building import Building
+from penworks.sim.run import RunningTwin
 from penworks.sim.scenarios import Injection, ScenarioError, ScenarioKind, Scenarios
 from penworks.sim.truth import GroundTruth, read_truth
 
@@ -42,12 +44,52 @@ def test_nonsense_is_refused_with_what_would_do(kind: str, target: str, message:
         scenarios.inject(kind, target, T0)
 
 
-def test_a_naive_start_or_a_bad_duration_is_refused() -> None:
-    scenarios = Scenarios()
+@pytest.mark.parametrize(
+    ("duration_s", "message"),
+    [
+        (0, "positive"),
+        (float("nan"), "positive"),
+        (float("inf"), "positive"),
+        (1e300, "past the calendar"),
+    ],
+)
+def test_a_bad_duration_is_refused(duration_s: float, message: str) -> None:
+    with pytest.raises(ScenarioError, match=message):
+        Scenarios().inject("fire", "f3/r301", T0, duration_s)
+
+
+def test_a_naive_start_is_refused() -> None:
     with pytest.raises(ScenarioError, match="time zone"):
-        scenarios.inject("fire", "f3/r301", T0.replace(tzinfo=None))
-    with pytest.raises(ScenarioError, match="positive"):
-        scenarios.inject("fire", "f3/r301", T0, 0)
+        Scenarios().inject("fire", "f3/r301", T0.replace(tzinfo=None))
+
+
+@pytest.mark.parametrize(
+    ("payload", "detail"),
+    [
+        (b"not json", "Expecting value"),
+        (b"[1]", "expected a JSON object"),
+        (b'{"request": 7, "target": "f3/m301"}', "scenario"),
+        (b'{"request": 7, "scenario": "meeting_no_show", "target": "f3/m301", "duration_s": 1e300}',
+         "past the calendar"),
+        (b'{"request": 7, "scenario": "meeting_no_show", "target": "f3/m301", "duration_s": "x"}',
+         "could not convert"),
+    ],
+)  # fmt: skip
+def test_a_bad_scenario_request_is_answered_not_raised(payload: bytes, detail: str) -> None:
+    twin = RunningTwin(Building(T0, []), SimClock(T0), "mqtt://127.0.0.1:1883")
+    answer = twin.inject_request(payload)
+    assert answer["ok"] is False
+    assert detail in answer["detail"]
+    assert answer["request"] == ("7" if b"request" in payload else None)
+    assert twin.building.scenarios.scheduled() == []
+
+
+def test_a_scenario_request_is_scheduled_and_answered_with_its_id() -> None:
+    twin = RunningTwin(Building(T0, []), SimClock(T0), "mqtt://127.0.0.1:1883")
+    payload = b'{"request": "r1", "scenario": "meeting_no_show", "target": "f3/m301"}'
+    answer = twin.inject_request(payload)
+    assert (answer["ok"], answer["request"]) == (True, "r1")
+    assert "meeting_no_show at f3/m301" in answer["detail"]
 
 
 def test_the_ground_truth_keeps_scenarios_occupancy_and_bookings(tmp_path: Path) -> None:

@@ -15,7 +15,15 @@ from penworks.sim.systems import access as access_module
 from penworks.sim.systems.access import Access
 from penworks.sim.systems.fire import Fire
 from penworks.sim.world import World
-from tests.unit.sim.test_security_support import MONDAY, SATURDAY, Probe, at, building, run_until
+from tests.unit.sim.test_security_support import (
+    MONDAY,
+    SATURDAY,
+    Probe,
+    at,
+    building,
+    logged_day,
+    run_until,
+)
 
 EGRESS = {d.id for d in DOORS if d.use in (DoorUse.ENTRANCE, DoorUse.TENANT)}
 RESTRICTED = {d.id for d in DOORS if d.use is DoorUse.RESTRICTED}
@@ -43,9 +51,7 @@ class DoorLog:
 def day() -> tuple[Building, Access, DoorLog]:
     access = Access(15)
     log = DoorLog(access)
-    b = building([access], MONDAY, probe=Probe(log))
-    run_until(b, MONDAY + timedelta(days=1))
-    return b, access, log
+    return logged_day(access, log), access, log
 
 
 def test_every_move_through_a_door_is_granted_or_denied_by_rights(

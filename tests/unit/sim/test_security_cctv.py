@@ -10,7 +10,7 @@ from penworks.sim.devices import Refusal, Refused
 from penworks.sim.systems import cctv as cctv_module
 from penworks.sim.systems.cctv import Cctv
 from penworks.sim.world import World
-from tests.unit.sim.test_security_support import MONDAY, Probe, at, building, run_until
+from tests.unit.sim.test_security_support import MONDAY, Probe, at, building, logged_day, run_until
 
 
 def test_cameras_count_the_people_in_their_space_and_detect_who_walks_in() -> None:
@@ -88,8 +88,7 @@ def test_cameras_drop_off_the_network_and_come_back(monkeypatch: pytest.MonkeyPa
         tampered = sum(1 for c in cctv.cameras if c.device.get("tamper") is True)
         states.append((len(offline), tampered))
 
-    b = building([cctv], MONDAY, probe=Probe(look))
-    run_until(b, MONDAY + timedelta(days=1))
+    logged_day(cctv, look)
     assert max(n for n, _ in states) >= 1
     assert max(t for _, t in states) >= 1
     assert states[-1][0] < len(cctv.cameras)

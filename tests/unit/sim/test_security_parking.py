@@ -15,7 +15,7 @@ from penworks.sim.people import CARPARK, OUTSIDE
 from penworks.sim.systems.ev import Ev
 from penworks.sim.systems.parking import Parking
 from penworks.sim.world import World
-from tests.unit.sim.test_security_support import MONDAY, Probe, at, building, run_until
+from tests.unit.sim.test_security_support import MONDAY, Probe, at, building, logged_day, run_until
 
 
 class CarLog:
@@ -70,9 +70,7 @@ class CarLog:
 def day() -> tuple[Building, Parking, CarLog]:
     parking = Parking(15)
     log = CarLog(parking)
-    b = building([parking], MONDAY, probe=Probe(log))
-    run_until(b, MONDAY + timedelta(days=1))
-    return b, parking, log
+    return logged_day(parking, log), parking, log
 
 
 def test_bays_hold_the_cars_present_and_gates_read_each_plate(

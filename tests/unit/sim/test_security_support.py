@@ -1,44 +1,22 @@
 """Helpers for the security and life-safety tests: a probe that watches the building step by step.
 
 Not a test module itself (it holds no tests); its name keeps it among this group's files.
+`Probe` and `at` are the spaces tests' own (test_spaces_support), shared rather than copied.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from penworks.sim.building import SITE_TZ, Building
-from penworks.sim.devices import SimDevice
-from penworks.sim.scenarios import ScenarioKind
 from penworks.sim.world import System, World
+from tests.unit.sim.test_spaces_support import Probe, at
+
+__all__ = ["MONDAY", "SATURDAY", "Probe", "at", "building", "logged_day", "run_until"]
 
 MONDAY = datetime(2025, 3, 3, tzinfo=SITE_TZ)  # a working day, in March
 SATURDAY = datetime(2025, 3, 8, tzinfo=SITE_TZ)
-
-
-def at(day: datetime, hour: float) -> datetime:
-    return day + timedelta(hours=hour)
-
-
-@dataclass
-class Probe:
-    """A system stepped after the ones under test: it calls `look` with each step's world."""
-
-    look: Callable[[World], None]
-    name: str = "probe"
-    seen: int = field(default=0)
-
-    def devices(self) -> list[SimDevice]:
-        return []
-
-    def step(self, world: World) -> None:
-        self.seen += 1
-        self.look(world)
-
-    def scenario_targets(self) -> dict[ScenarioKind, list[str]]:
-        return {}
 
 
 def building(
@@ -53,3 +31,10 @@ def run_until(b: Building, when: datetime, check: Callable[[], None] | None = No
         b.advance_to(b.now + timedelta(seconds=30))
         if check is not None:
             check()
+
+
+def logged_day(system: System, look: Callable[[World], None]) -> Building:
+    """One system through MONDAY from midnight to midnight, `look` called after every step."""
+    b = building([system], MONDAY, probe=Probe(look))
+    run_until(b, MONDAY + timedelta(days=1))
+    return b

@@ -1,8 +1,7 @@
-"""Helpers for the BACnet tests: points, bindings, configs, a running connector, bus waits."""
+"""Helpers for the BACnet tests: bindings, configs, the connector running, its observations."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -11,10 +10,11 @@ from typing import Any
 from penworks.bus import MemoryBus, Subscription
 from penworks.connectors import DeviceState
 from penworks.connectors.bacnet import BacnetConnector, BacnetConnectorConfig, BacnetDeviceConfig
-from penworks.core import Observation, Point, PointKind, RealClock
+from penworks.core import Observation, Point, RealClock
 from penworks.model.schema import BacnetBinding
 from tests.unit.connectors.bacnet.peer import PeerDevice
-from tests.unit.connectors.mqtt_support import next_message
+from tests.unit.connectors.support import next_observation, running_connector
+from tests.unit.connectors.support import point as point  # re-exported for the BACnet tests
 
 
 def free_port() -> int:
@@ -26,12 +26,6 @@ def free_port() -> int:
 
 # Short enough that a test of faults takes a second or two, long enough for a 2-core machine.
 FAST = {"poll_s": 0.2, "timeout_s": 0.3, "retries": 0, "offline_after": 2, "cov_lifetime_s": 3}
-
-
-def point(
-    point_id: str, kind: PointKind = PointKind.NUMBER, *, writable: bool = False, **limits: float
-) -> Point:
-    return Point(point_id, "Point", kind=kind, writable=writable, **limits)  # type: ignore[arg-type]
 
 
 def binding(device: int, obj: str, **fields: Any) -> BacnetBinding:
@@ -58,21 +52,11 @@ def connector(
     return BacnetConnector(config(*devices, **fields), points, bus, RealClock())
 
 
-@contextlib.asynccontextmanager
-async def running(
+def running(
     bacnet: BacnetConnector, state: DeviceState | None = DeviceState.ONLINE
-) -> AsyncIterator[BacnetConnector]:
+) -> contextlib.AbstractAsyncContextManager[BacnetConnector]:
     """The connector running (and in `state`, when one is given) for the body of the block."""
-    task = asyncio.create_task(bacnet.run(), name="bacnet-under-test")
-    try:
-        if state is not None:
-            async with asyncio.timeout(5):
-                await bacnet.wait_state(state)
-        yield bacnet
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    return running_connector(bacnet, state)
 
 
 async def observation(
@@ -82,11 +66,7 @@ async def observation(
     within_s: float = 5.0,
 ) -> Observation:
     """The next observation of a point that passes `check` (others are skipped)."""
-    async with asyncio.timeout(within_s):
-        while True:
-            _, message = await next_message(sub, within_s)
-            if isinstance(message, Observation) and message.point == point_id and check(message):
-                return message
+    return await next_observation(sub, lambda o: o.point == point_id and check(o), within_s)
 
 
 @contextlib.asynccontextmanager

@@ -107,3 +107,5 @@ def test_the_connector_config_keeps_clear_of_devices_on_this_machine() -> None:
     assert far["devices"] == [{"instance": 1, "address": "10.0.0.20:47808"}]
     near = connector_config([device(1, "127.0.0.1:47808"), device(2, "127.0.0.1:47809")])
     assert near["address"] == "0.0.0.0/0:47810"
+    # bacpypes3 names a device on the BACnet port without the port
+    assert connector_config([device(1, "127.0.0.1")])["address"] == "0.0.0.0/0:47809"

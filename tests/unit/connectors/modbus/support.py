@@ -1,4 +1,4 @@
-"""Helpers for the Modbus connector tests: a real pymodbus server as the peer, points, waits.
+"""Helpers for the Modbus connector tests: a real pymodbus server as the peer, bindings, maps.
 
 The peer is pymodbus's own TCP server with a SimDevice datastore (the library's current,
 non-deprecated datastore API), on a free loopback port. Faults are switched on inside the
@@ -10,7 +10,7 @@ server receives and how many it handles at once.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -19,11 +19,10 @@ from pymodbus.pdu.device import ModbusDeviceIdentification
 from pymodbus.server import ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
-from penworks.bus import Message, Subscription
-from penworks.connectors.modbus import ModbusConnector, ModbusConnectorConfig, ModbusDeviceConfig
-from penworks.core import Observation, Point, PointKind
+from penworks.connectors.modbus import ModbusConnectorConfig, ModbusDeviceConfig
 from penworks.model.schema import ModbusBinding
 from tests.conftest import free_port
+from tests.unit.connectors.support import point as point  # re-exported for the Modbus tests
 
 # Which register table a function code reads or writes.
 TABLE_OF = {1: 1, 5: 1, 15: 1, 2: 2, 3: 3, 6: 3, 16: 3, 4: 4}
@@ -196,30 +195,6 @@ async def running(peer: Peer) -> AsyncIterator[Peer]:
         await peer.stop()
 
 
-@asynccontextmanager
-async def polling(connector: ModbusConnector) -> AsyncIterator[None]:
-    """Run a connector's poll loops for the duration of the block."""
-    task = asyncio.create_task(connector.run())
-    try:
-        yield
-    finally:
-        task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            pass
-
-
-def point(
-    point_id: str,
-    kind: PointKind = PointKind.NUMBER,
-    *,
-    writable: bool = False,
-    **limits: float,
-) -> Point:
-    return Point(point_id, "Point", kind=kind, writable=writable, **limits)  # type: ignore[arg-type]
-
-
 def binding(address: int, device: str = "plc", **fields: object) -> ModbusBinding:
     return ModbusBinding(connector="modbus", device=device, address=address, **fields)  # type: ignore[arg-type]
 
@@ -230,29 +205,45 @@ def config(*devices: ModbusDeviceConfig, **fields: object) -> ModbusConnectorCon
     return ModbusConnectorConfig(type="modbus", devices=list(devices), **settings)  # type: ignore[arg-type]
 
 
-async def observation(sub: Subscription, within_s: float = 5.0) -> Observation:
-    """The next observation of a subscription."""
-    async with asyncio.timeout(within_s):
-        items = await sub.batch(1)
-    assert items, "subscription closed"
-    message: Message = items[0][1]
-    assert isinstance(message, Observation)
-    return message
+# -- SunSpec maps, as a device holds them ---------------------------------------------------
+
+SUNS = [0x5375, 0x6E53]
+END = [0xFFFF, 0]
+SF_MINUS_1, SF_MINUS_2, UNIMPLEMENTED_INT16 = 0xFFFF, 0xFFFE, 0x8000
 
 
-async def observation_where(
-    sub: Subscription, check: Callable[[Observation], bool], within_s: float = 5.0
-) -> Observation:
-    """The first observation of a subscription that passes `check`."""
-    async with asyncio.timeout(within_s):
-        while True:
-            found = await observation(sub, within_s)
-            if check(found):
-                return found
+def text_registers(value: str, registers: int) -> list[int]:
+    """A SunSpec string: two characters a register, padded with NULs."""
+    raw = value.encode().ljust(registers * 2, b"\x00")
+    return [int.from_bytes(raw[i : i + 2], "big") for i in range(0, registers * 2, 2)]
 
 
-async def eventually(check: Callable[[], bool], within_s: float = 5.0) -> None:
-    """Wait until check() holds, for state that has no event to wait on; TimeoutError after."""
-    async with asyncio.timeout(within_s):
-        while not check():  # noqa: ASYNC110  # there is no event for this to wait on
-            await asyncio.sleep(0.01)
+def common_model() -> list[int]:
+    text = text_registers
+    data = text("Penworks", 16) + text("PV-10", 16) + text("", 8) + text("1.0", 8)
+    data += text("SN123", 16) + [1, 0]
+    return [1, len(data), *data]
+
+
+def inverter_model() -> list[int]:
+    data = [0] * 50
+    data[0:5] = [125, 42, 41, 42, SF_MINUS_1]  # AC current 12.5 A
+    data[5:12] = [4000, 4001, 3999, 2300, 2301, 2299, SF_MINUS_1]  # voltages
+    data[12:16] = [5000, 0, 5000, SF_MINUS_2]  # 5000 W, 50.00 Hz
+    data[16:22] = [5100, 0, 300, 0, 98, 0]  # VA, var, PF
+    data[22:25] = [0x0001, 0xE240, 0]  # 123456 Wh
+    data[25:31] = [130, SF_MINUS_1, 4200, SF_MINUS_1, 5200, 0]  # DC side
+    data[31:36] = [355, UNIMPLEMENTED_INT16, UNIMPLEMENTED_INT16, UNIMPLEMENTED_INT16, SF_MINUS_1]
+    data[36] = 4  # operating state: MPPT
+    return [103, 50, *data]
+
+
+def meter_model() -> list[int]:
+    data = [0] * 105
+    data[0:5] = [30, 10, 10, 10, 0]
+    data[14:16] = [5000, SF_MINUS_2]
+    data[16:21] = [6900, 2300, 2300, 2300, 0]
+    data[36:38] = [0, 0]
+    data[44:46] = [0x0002, 0x0000]  # 131072 Wh imported
+    data[52] = 0
+    return [203, 105, *data]

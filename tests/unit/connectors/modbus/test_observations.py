@@ -10,7 +10,7 @@ from penworks.connectors.modbus.observations import Output, channel, point_value
 from penworks.connectors.modbus.plan import Block, Slot
 from penworks.core import DeadLetter, Observation, PayloadError, PointKind, Quality
 from tests.unit.connectors.modbus.support import binding, point
-from tests.unit.connectors.mqtt_support import T0, FixedClock
+from tests.unit.connectors.support import T0, FixedClock
 
 
 def test_point_values_take_the_points_kind() -> None:

@@ -16,17 +16,18 @@ from penworks.connectors.modbus.sunspec import (
 )
 from penworks.core import ConfigError
 from penworks.model.schema import ModbusBinding
-
-
-def registers(value: str, count: int) -> list[int]:
-    raw = value.encode().ljust(count * 2, b"\x00")
-    return [int.from_bytes(raw[i : i + 2], "big") for i in range(0, count * 2, 2)]
+from tests.unit.connectors.modbus.support import text_registers
 
 
 def test_text_and_common_label() -> None:
-    assert text(registers("Fronius", 16)) == "Fronius"
+    assert text(text_registers("Fronius", 16)) == "Fronius"
     assert text([0x4142, 0x2020]) == "AB"
-    data = registers("Acme", 16) + registers("Inv 10k", 16) + [0] * 16 + registers("S1", 16)
+    data = (
+        text_registers("Acme", 16)
+        + text_registers("Inv 10k", 16)
+        + [0] * 16
+        + text_registers("S1", 16)
+    )
     assert common_label(data + [1, 0]) == ("Acme Inv 10k", "S1")
 
 

@@ -10,10 +10,9 @@ Objects/
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,11 +23,15 @@ from asyncua.crypto import cert_gen
 from asyncua.crypto.permission_rules import User, UserRole
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from penworks.bus import Message, Subscription
-from penworks.connectors import DeviceState
-from penworks.connectors.opcua import OpcuaConnector, OpcuaConnectorConfig, OpcuaServerConfig
-from penworks.core import Observation, Point, PointKind
+from penworks.connectors.opcua import OpcuaConnectorConfig, OpcuaServerConfig
 from penworks.model.schema import OpcuaBinding
+from tests.unit.connectors.support import next_observation as next_observation
+from tests.unit.connectors.support import point as point
+from tests.unit.connectors.support import reach as reach
+from tests.unit.connectors.support import running_connector
+
+# Shared helpers, re-exported under the names the twin's OPC UA server tests import from here.
+running = running_connector
 
 NAMESPACE = "urn:penworks:test:lifts"
 SERVER_NAME = "Building 15 lifts"
@@ -210,33 +213,11 @@ async def make_certificates(folder: Path) -> dict[str, Path]:
     return files
 
 
-# -- points and waiting -------------------------------------------------------------------
-
-
-def point(
-    point_id: str, kind: PointKind = PointKind.NUMBER, *, writable: bool = False, **limits: float
-) -> Point:
-    return Point(point_id, "Point", kind=kind, writable=writable, **limits)  # type: ignore[arg-type]
+# -- bindings and config ------------------------------------------------------------------
 
 
 def binding(name: str, server: str = "lifts", **fields: Any) -> OpcuaBinding:
     return OpcuaBinding(connector="opcua", server=server, node=node(name), **fields)
-
-
-async def next_observation(
-    sub: Subscription,
-    where: Callable[[Observation], bool] = lambda o: True,
-    within_s: float = 5.0,
-) -> Observation:
-    """The next observation on a subscription that `where` accepts; TimeoutError after."""
-    async with asyncio.timeout(within_s):
-        while True:
-            items = await sub.batch(1)
-            if not items:
-                raise AssertionError("subscription closed")
-            message: Message = items[0][1]
-            if isinstance(message, Observation) and where(message):
-                return message
 
 
 def connector_config(url: str, **server: Any) -> OpcuaConnectorConfig:
@@ -249,20 +230,3 @@ def connector_config(url: str, **server: Any) -> OpcuaConnectorConfig:
         reconnect_initial_s=0.05,
         reconnect_max_s=0.2,
     )
-
-
-@contextlib.asynccontextmanager
-async def running(connector: OpcuaConnector) -> AsyncIterator[OpcuaConnector]:
-    """The connector's run() as a task for the duration of the block."""
-    task = asyncio.create_task(connector.run())
-    try:
-        yield connector
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
-async def reach(connector: OpcuaConnector, state: DeviceState, within_s: float = 5.0) -> None:
-    async with asyncio.timeout(within_s):
-        await connector.wait_state(state)

@@ -355,7 +355,7 @@ def test_devices_are_checked_when_the_server_is_made() -> None:
     with pytest.raises(ValueError, match="'vav' is not a BACnet device instance"):
         device_instance(SimDevice("vav", "VAV", VAV, "vav"))
     twice = [SimDevice("a", "A", VAV, 1), SimDevice("b", "B", VAV, 1)]
-    with pytest.raises(ValueError, match=r"instances \[1\] are served twice"):
+    with pytest.raises(ValueError, match="instances 1 are served twice"):
         BacnetDevices("bacnet", twice)
     same_name = DeviceType("X", "bacnet", (PointSpec("X", bacnet=BacnetObject("analog-input", 1)),))
     with pytest.raises(ValueError, match="point X repeats an object name"):

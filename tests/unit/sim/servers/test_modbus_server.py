@@ -8,6 +8,7 @@ connector reaches them as it would reach real equipment: same host and port, two
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import struct
 import time
@@ -24,7 +25,8 @@ from penworks.sim.devices import DeviceType, ModbusRegister, PointSpec, SimDevic
 from penworks.sim.servers import DeviceServer
 from penworks.sim.servers.modbus import ModbusGateway
 from penworks.sim.servers.modbus_unit import ModbusUnit
-from tests.unit.connectors.modbus.support import binding, config, point
+from tests.unit.connectors.modbus.support import binding, config
+from tests.unit.connectors.support import point
 
 NUMBER, BOOL = PointKind.NUMBER, PointKind.BOOL
 
@@ -118,6 +120,33 @@ class Site:
         observation = await self.read(point_id)
         assert observation.quality is Quality.GOOD, observation
         return observation.value
+
+
+@contextlib.asynccontextmanager
+async def serving(gateway: ModbusGateway) -> AsyncIterator[None]:
+    await gateway.start()
+    try:
+        yield
+    finally:
+        await gateway.stop()
+
+
+@contextlib.asynccontextmanager
+async def connected(config: ModbusDeviceConfig) -> AsyncIterator[DeviceSession]:
+    """A plain Modbus client session to one unit, connected and locked for the block."""
+    session = DeviceSession(config)
+    try:
+        async with session.lock:
+            await session.ensure_connected()
+            yield session
+    finally:
+        session.close()
+
+
+def unit(gateway: ModbusGateway, unit_id: int) -> ModbusDeviceConfig:
+    return ModbusDeviceConfig(
+        name=f"unit{unit_id}", host="127.0.0.1", port=gateway.port, unit_id=unit_id
+    )
 
 
 @pytest.fixture
@@ -275,16 +304,11 @@ async def test_an_offline_device_is_silent_while_its_neighbour_answers(site: Sit
 
 async def test_unmapped_addresses_and_units_answer_as_a_real_gateway(site: Site) -> None:
     async def refusal(unit_id: int, function: int, address: int, count: int = 1) -> int:
-        session = DeviceSession(site.device("probe", unit_id))
-        read = session.read_bits if function in (1, 2) else session.read_registers
-        try:
-            async with session.lock:
-                await session.ensure_connected()
-                with pytest.raises(DeviceRefused) as refused:
-                    await read(function, address, count)
-            return refused.value.code
-        finally:
-            session.close()
+        async with connected(site.device("probe", unit_id)) as session:
+            read = session.read_bits if function in (1, 2) else session.read_registers
+            with pytest.raises(DeviceRefused) as refused:
+                await read(function, address, count)
+        return refused.value.code
 
     assert await refusal(1, 4, 4) == 2  # a gap in the meter's input registers
     assert await refusal(1, 4, 9, 2) == 2  # a read that runs into the gap
@@ -301,20 +325,11 @@ async def test_a_write_to_half_a_value_is_refused(site: Site) -> None:
     )
     ahu = SimDevice("ahu", "AHU", meter_like, 3)
     gateway = ModbusGateway("gw2", [ahu])
-    await gateway.start()
-    session = DeviceSession(
-        ModbusDeviceConfig(name="ahu", host="127.0.0.1", port=gateway.port, unit_id=3)
-    )
-    try:
-        async with session.lock:
-            await session.ensure_connected()
-            with pytest.raises(DeviceRefused, match="exception 2"):
-                await session.write_registers(1, [0x4000])
-            await session.write_registers(0, [0x4120, 0x0000])  # 10.0 as float32
-        assert ahu.get("flow") == 10.0
-    finally:
-        session.close()
-        await gateway.stop()
+    async with serving(gateway), connected(unit(gateway, 3)) as session:
+        with pytest.raises(DeviceRefused, match="exception 2"):
+            await session.write_registers(1, [0x4000])
+        await session.write_registers(0, [0x4120, 0x0000])  # 10.0 as float32
+    assert ahu.get("flow") == 10.0
 
 
 async def test_values_that_do_not_fit_saturate_and_are_logged_once(
@@ -335,7 +350,7 @@ async def test_values_that_do_not_fit_saturate_and_are_logged_once(
     assert len([w for w in warnings if "power" in w]) == 1
 
 
-async def test_sync_of_2000_changed_points(site: Site) -> None:
+async def test_sync_of_2000_changed_points() -> None:
     product = DeviceType(
         "PM-200 multi-circuit meter",
         "modbus",
@@ -356,31 +371,14 @@ async def test_sync_of_2000_changed_points(site: Site) -> None:
     print(f"\nModbus gateway sync of {changed} changed points: {spent * 1000:.1f} ms")
     assert changed == 2000
     assert spent < 1.0  # measured about 10 ms; a generous bound for a loaded machine
-    await gateway.start()
-    session = DeviceSession(
-        ModbusDeviceConfig(name="m10", host="127.0.0.1", port=gateway.port, unit_id=10)
-    )
-    try:
-        async with session.lock:
-            await session.ensure_connected()
-            words = await session.read_registers(4, 398, 2)  # p199 of unit 10
-        assert struct.unpack(">f", struct.pack(">HH", *words)) == (10 + 199 / 8,)
-    finally:
-        session.close()
-        await gateway.stop()
+    async with serving(gateway), connected(unit(gateway, 10)) as session:
+        words = await session.read_registers(4, 398, 2)  # p199 of unit 10
+    assert struct.unpack(">f", struct.pack(">HH", *words)) == (10 + 199 / 8,)
 
 
 async def test_a_value_no_register_can_hold_leaves_zeros_from_the_start() -> None:
     meter = SimDevice("m", "M", METER, 1, values={"power": "broken"})
     gateway = ModbusGateway("gw", [meter])
-    await gateway.start()
-    session = DeviceSession(
-        ModbusDeviceConfig(name="m", host="127.0.0.1", port=gateway.port, unit_id=1)
-    )
-    try:
-        async with session.lock:
-            await session.ensure_connected()
-            assert await session.read_registers(4, 0, 4) == [0, 0, 0, 0]
-    finally:
-        session.close()
-        await gateway.stop()
+    async with serving(gateway), connected(unit(gateway, 1)) as session:
+        words = await session.read_registers(4, 0, 4)
+    assert words == [0, 0, 0, 0]
