@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from penworks.connectors.bacnet.config import BacnetConnectorConfig
 from penworks.connectors.modbus.config import ModbusConnectorConfig
@@ -17,6 +18,7 @@ from penworks.connectors.settings import Strict
 from penworks.core.repeats import repeated
 from penworks.core.yamlfile import load_yaml_model
 from penworks.model.schema import MqttBinding
+from penworks.rules.alarms import AlarmSettings
 
 DEFAULT_SITE = Path(__file__).resolve().parent.parent / "sites" / "building15.yaml"
 
@@ -63,6 +65,68 @@ class ApiConfig(Strict):
     port: int = Field(8015, ge=0, le=65535, description="Port (0 picks a free one)")
 
 
+class AutomationConfig(Strict):
+    """Commands, rules, alarms, schedules and notifications: which files say what."""
+
+    timezone: str = Field(
+        "Asia/Shanghai", description="The site's time zone: schedules and rule times of day"
+    )
+    control: Path | None = Field(
+        None,
+        description="Control policy file: permissions, point limits and rate limits, "
+        "interlocks (none: the built-in permissions, no interlocks)",
+    )
+    rules: list[Path] = Field(default_factory=list, description="Rule files, loaded as one set")
+    schedules: Path | None = Field(None, description="Schedules and holiday calendars file")
+    notifications: Path | None = Field(
+        None, description="Notification channels, recipients, routes and escalation file"
+    )
+    alarms: AlarmSettings = Field(
+        default_factory=AlarmSettings, description="Alarm flood, chatter and shelving limits"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai)") from None
+        return value
+
+    def resolved(self, base: Path) -> AutomationConfig:
+        def absolute(path: Path) -> Path:
+            return (path if path.is_absolute() else base / path).resolve()
+
+        return self.model_copy(
+            update={
+                "control": absolute(self.control) if self.control else None,
+                "rules": [absolute(p) for p in self.rules],
+                "schedules": absolute(self.schedules) if self.schedules else None,
+                "notifications": absolute(self.notifications) if self.notifications else None,
+            }
+        )
+
+
+def site_automation(site: Path, timezone: str = "Asia/Shanghai") -> AutomationConfig:
+    """The automation files a site keeps next to it, in `<site stem>/automation/`
+    (control.yaml, rules.yaml, schedules.yaml, notifications.yaml): those that exist."""
+    folder = site.parent / site.stem / "automation"
+
+    def found(name: str) -> Path | None:
+        path = folder / name
+        return path.resolve() if path.is_file() else None
+
+    rules = found("rules.yaml")
+    return AutomationConfig(
+        timezone=timezone,
+        control=found("control.yaml"),
+        rules=[rules] if rules is not None else [],
+        schedules=found("schedules.yaml"),
+        notifications=found("notifications.yaml"),
+    )
+
+
 class PlatformConfig(Strict):
     """The whole configuration of a platform process."""
 
@@ -72,6 +136,7 @@ class PlatformConfig(Strict):
     store: SqliteStoreConfig = Field(default_factory=SqliteStoreConfig)
     connectors: list[ConnectorConfig] = Field(default_factory=list)
     api: ApiConfig = Field(default_factory=ApiConfig)
+    automation: AutomationConfig = Field(default_factory=AutomationConfig)
 
     @model_validator(mode="after")
     def _unique_connector_names(self) -> PlatformConfig:
@@ -88,13 +153,23 @@ class PlatformConfig(Strict):
             c.resolved(base) if isinstance(c, OpcuaConnectorConfig) else c for c in self.connectors
         ]
         return self.model_copy(
-            update={"site": site.resolve(), "data_dir": data.resolve(), "connectors": connectors}
+            update={
+                "site": site.resolve(),
+                "data_dir": data.resolve(),
+                "connectors": connectors,
+                "automation": self.automation.resolved(base),
+            }
         )
 
     @property
     def history_path(self) -> Path:
         path = self.store.path
         return path if path.is_absolute() else self.data_dir / path
+
+    @property
+    def journal_path(self) -> Path:
+        """Where the audit log, alarm transitions and notifications are kept."""
+        return self.data_dir / "journal.db"
 
 
 def load_platform_config(path: Path) -> PlatformConfig:

@@ -24,7 +24,13 @@ import yaml
 from pydantic import TypeAdapter
 
 from penworks.broker import EmbeddedBroker
-from penworks.config import ApiConfig, ConnectorConfig, PlatformConfig
+from penworks.config import (
+    ApiConfig,
+    AutomationConfig,
+    ConnectorConfig,
+    PlatformConfig,
+    site_automation,
+)
 from penworks.core import Clock, ConfigError
 from penworks.model import SiteModel
 from penworks.runtime import Platform
@@ -87,8 +93,11 @@ async def run_demo(
     options: TwinOptions,
     on_ready: Callable[[str, str], None],
     stop: asyncio.Event,
+    automation: AutomationConfig | None = None,
 ) -> None:
-    """Broker, twin and platform in one process until `stop` is set; history is flushed."""
+    """Broker, twin and platform in one process until `stop` is set; history is flushed.
+
+    `automation` defaults to the files the site keeps next to it (`site_automation`)."""
     async with contextlib.AsyncExitStack() as stack:
         url = broker
         if url is None:
@@ -104,6 +113,7 @@ async def run_demo(
             data_dir=data,
             connectors=connectors_of(twin),
             api=ApiConfig(port=api_port),
+            automation=automation or site_automation(site),
         )
         platform = Platform(config, clock, model)
 
@@ -157,7 +167,13 @@ async def run_twin(
 def platform_config_yaml(twin: RunningTwin, site: Path) -> str:
     """A platform config file that reaches every device of the running twin."""
     connectors_of(twin)  # what is written must be a valid platform config
-    body = {"site": str(site.resolve()), "data_dir": "data", "connectors": twin.connector_config()}
+    automation = site_automation(site).model_dump(mode="json", exclude_defaults=True)
+    body = {
+        "site": str(site.resolve()),
+        "data_dir": "data",
+        "connectors": twin.connector_config(),
+        "automation": automation,
+    }
     header = "# The twin's connection sheet: `penworks run --config` this file.\n"
     return header + yaml.safe_dump(body, sort_keys=False)
 

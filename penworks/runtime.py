@@ -1,8 +1,10 @@
-"""The composition root: config -> bus, store, model, connectors, history writer, API.
+"""The composition root: config -> bus, store, model, connectors, history writer,
+automation (commands, alarms, schedules, notifications, rules), API.
 
 The only place that wires rooms together. Start-up goes in dependency order; shutdown goes
 in reverse and drains: inputs stop first, then the history writer writes what is queued,
-then the store closes, so a clean stop leaves nothing half-written.
+then the automation services stop, then the store and the journal close, so a clean stop
+leaves nothing half-written.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any, TypeVar
 import uvicorn
 
 from penworks.api import create_app
+from penworks.automation import Automation
 from penworks.bus import Bus, MemoryBus
 from penworks.config import ConnectorConfig, MqttConnectorConfig, PlatformConfig
 from penworks.connectors import Connector, DeviceHealth, DeviceState
@@ -34,8 +37,10 @@ from penworks.model.schema import (
     ModbusBinding,
     MqttBinding,
     OpcuaBinding,
+    ScheduleBinding,
 )
 from penworks.pipeline import HistoryWriter
+from penworks.store import SqliteJournal
 from penworks.store.sqlite import SqliteHistory
 
 log = logging.getLogger(__name__)
@@ -105,15 +110,27 @@ def build_connector(config: ConnectorConfig, model: SiteModel, bus: Bus, clock: 
 def unreachable_points(connectors: list[ConnectorConfig], model: SiteModel) -> list[str]:
     """Points bound to a connector kind or device that no configured connector reaches.
 
-    Health points need none: the health connector serves every one of them.
+    Health and schedule points need none: the platform serves every one of them.
     """
     return [
         point.id
         for point in model.points()
         if (binding := model.binding(point.id)) is not None
-        and not isinstance(binding, HealthBinding)
+        and not isinstance(binding, HealthBinding | ScheduleBinding)
         and not any(c.reaches(binding) for c in connectors)
     ]
+
+
+def owners(
+    configs: list[ConnectorConfig], connectors: list[Connector], model: SiteModel
+) -> dict[str, Connector]:
+    """Point id -> the running connector that reaches it (where commands are written)."""
+    found: dict[str, Connector] = {}
+    for config, connector in zip(configs, connectors, strict=True):
+        for point, binding in model.bindings(config.type):
+            if config.reaches(binding):
+                found.setdefault(point.id, connector)
+    return found
 
 
 def build_health_connector(model: SiteModel, bus: Bus, clock: Clock) -> HealthConnector | None:
@@ -143,8 +160,21 @@ class Platform:
             )
         # Health points are made from the other connectors' reports: it starts first.
         self.health_points = build_health_connector(model, self.bus, clock)
+        self.journal = SqliteJournal(config.journal_path)
+        self._writers = owners(config.connectors, self.connectors, model)
+        self.automation = Automation(
+            config.automation, model, self.bus, clock, self.journal, self._writers.get
+        )
         self.app = create_app(
-            model=model, history=self.history, status=self, devices=self, clock=clock
+            model=model,
+            history=self.history,
+            status=self,
+            devices=self,
+            clock=clock,
+            control=self.automation.control,
+            alarms=self.automation.alarms,
+            rules=self.automation.rules,
+            schedules=self.automation.schedules,
         )
         self._server = _ApiServer(
             uvicorn.Config(
@@ -166,13 +196,21 @@ class Platform:
         """Run until request_stop(); then stop inputs, drain history and close the store."""
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         await self.history.open()
+        await self.journal.open()
         writer = asyncio.create_task(self.writer.run(), name="history-writer")
         try:
+            await self.automation.restore()
             async with asyncio.TaskGroup() as tasks:
+                # Rules, alarms and control subscribe before any input publishes.
+                automation = tasks.create_task(self.automation.run(), name="automation")
+                await self._wait_for(self.automation.started, automation)
                 inputs = [
                     tasks.create_task(self._supervise(c), name=f"connector-{c.name}")
                     for c in self._all_connectors()
                 ]
+                if self.automation.schedule_points is not None:
+                    schedule_points = self.automation.schedule_points.run()
+                    inputs.append(tasks.create_task(schedule_points, name="schedule-points"))
                 api = tasks.create_task(self._server.serve(), name="api")
                 await self._wait_started(api)
                 if on_ready is not None and self.url is not None:
@@ -181,10 +219,12 @@ class Platform:
                 for task in inputs:
                     task.cancel()
                 self._server.should_exit = True
+                automation.cancel()
         finally:
             await self.writer.stop()
             await writer
             await self.history.close()
+            await self.journal.close()
             log.info("platform stopped; history flushed")
 
     async def _supervise(self, connector: Connector) -> None:
@@ -223,6 +263,14 @@ class Platform:
             return False
         return True
 
+    async def _wait_for(self, event: asyncio.Event, task: asyncio.Task[None]) -> None:
+        """Wait for `event`, or for `task` to end first (its failure reaches the task group)."""
+        waiter = asyncio.ensure_future(event.wait())
+        try:
+            await asyncio.wait([waiter, task], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+
     async def _wait_started(self, api: asyncio.Task[None]) -> None:
         while not self._server.started:
             if api.done():
@@ -250,4 +298,5 @@ class Platform:
             "offline": [c["device"] for c in connectors if c["state"] == DeviceState.OFFLINE.value],
             "unreachable_points": len(self.unreachable),
             "connector_restarts": dict(self.connector_restarts),
+            "automation": self.automation.status(),
         }

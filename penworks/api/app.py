@@ -9,16 +9,23 @@ from fastapi import FastAPI
 import penworks
 from penworks.api.context import ApiContext
 from penworks.api.problems import CrashToProblem, exception_handlers
-from penworks.api.protocols import DeviceSource, ModelView, StatusSource
+from penworks.api.protocols import DeviceSource, ModelView, RuleSource, StatusSource
 from penworks.api.responses import problem_openapi
+from penworks.api.routes import alarms as alarm_routes
+from penworks.api.routes import commands as command_routes
 from penworks.api.routes import deadletters, docs, health, latest, points, site, web
 from penworks.api.routes import devices as device_routes
+from penworks.api.routes import rules as rule_routes
+from penworks.api.routes import schedules as schedule_routes
+from penworks.control import ControlService
 from penworks.core import Clock, RealClock
+from penworks.rules import AlarmBook, ScheduleBook
 from penworks.store import History
 
 DESCRIPTION = """\
 The Penworks HTTP API: the building model, its points, their latest values and history,
-the dead letters of input that could not be used, and the platform's health.
+the dead letters of input that could not be used, the platform's health, commands with
+their priority arrays, interlocks and audit log, alarms, rules and schedules.
 
 Point ids are dotted paths such as `b15.f3.r301.zone_air_temp`. Times are ISO 8601 and
 must carry a UTC offset (or `Z`). Every error is an RFC 9457 problem
@@ -31,6 +38,10 @@ TAGS: list[dict[str, Any]] = [
     {"name": "points", "description": "Points, latest values and history"},
     {"name": "dead letters", "description": "Input that could not become observations"},
     {"name": "devices", "description": "How the devices that connectors reach are doing"},
+    {"name": "commands", "description": "Commands, priority arrays, interlocks, audit log"},
+    {"name": "alarms", "description": "ISA-18.2 alarms: states, operator actions, KPIs"},
+    {"name": "rules", "description": "The rules that run, and reloading their files"},
+    {"name": "schedules", "description": "Weekly schedules with holidays and exceptions"},
 ]
 
 
@@ -42,9 +53,14 @@ def create_app(
     devices: DeviceSource | None = None,
     title: str = "Penworks",
     clock: Clock | None = None,
+    control: ControlService | None = None,
+    alarms: AlarmBook | None = None,
+    rules: RuleSource | None = None,
+    schedules: ScheduleBook | None = None,
 ) -> FastAPI:
     """Build the API over a model and a history store; `status` feeds /api/health and
-    `devices` /api/devices.
+    `devices` /api/devices; `control`, `alarms`, `rules` and `schedules` their routes (which
+    answer 503, or 404 for schedules, without them).
 
     The caller owns the history store: it opens it before serving and closes it after.
     `clock` decides what "now" is for default history windows (real time by default).
@@ -59,10 +75,21 @@ def create_app(
         redoc_url=None,
     )
     app.state.penworks = ApiContext(
-        model=model, history=history, status=status, clock=clock or RealClock(), devices=devices
+        model=model,
+        history=history,
+        status=status,
+        clock=clock or RealClock(),
+        devices=devices,
+        control=control,
+        alarms=alarms,
+        rules=rules,
+        schedules=schedules,
     )
     app.add_middleware(CrashToProblem)
-    for module in (health, site, points, latest, deadletters, device_routes, web, docs):
+    for module in (
+        health, site, points, latest, deadletters, device_routes,
+        command_routes, alarm_routes, rule_routes, schedule_routes, web, docs,
+    ):  # fmt: skip
         app.include_router(module.router)
     docs.mount_assets(app)
     app.openapi = lambda: problem_openapi(app)  # type: ignore[method-assign]

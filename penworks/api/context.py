@@ -8,8 +8,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from penworks.api.protocols import DeviceSource, ModelView, StatusSource
+from penworks.api.protocols import DeviceSource, ModelView, RuleSource, StatusSource
+from penworks.control import ControlService
 from penworks.core import Clock
+from penworks.rules import AlarmBook, ScheduleBook
 from penworks.store import History
 
 
@@ -20,6 +22,10 @@ class ApiContext:
     status: StatusSource | None
     clock: Clock
     devices: DeviceSource | None = None
+    control: ControlService | None = None
+    alarms: AlarmBook | None = None
+    rules: RuleSource | None = None
+    schedules: ScheduleBook | None = None
     started: float = field(default_factory=time.monotonic)  # for uptime, immune to clock jumps
 
     def uptime_s(self) -> float:

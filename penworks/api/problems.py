@@ -21,6 +21,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from penworks.core import ModelError, PenworksError, StoreError, UnknownPointError
 from penworks.model import UnknownEntityError
+from penworks.rules import AlarmOperationRefused, UnknownAlarm, UnknownSchedule
+from penworks.rules.status import UnknownRule
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +84,10 @@ class _Mapping:
 # Most specific first: the first class an error is an instance of decides its problem.
 _DOMAIN_PROBLEMS = (
     _Mapping(UnknownPointError, 404, "unknown-point", "Unknown point"),
+    _Mapping(UnknownAlarm, 404, "unknown-alarm", "Unknown alarm"),
+    _Mapping(UnknownSchedule, 404, "unknown-schedule", "Unknown schedule"),
+    _Mapping(UnknownRule, 404, "unknown-rule", "Unknown rule"),
+    _Mapping(AlarmOperationRefused, 409, "alarm-refused", "Alarm action refused"),
     _Mapping(UnknownEntityError, 404, "unknown-entity", "Unknown entity"),
     _Mapping(ModelError, 400, "model-query", "Invalid model query"),
     _Mapping(StoreError, 503, "store-unavailable", "History store unavailable"),

@@ -7,6 +7,8 @@ from typing import Any, Protocol
 from penworks.connectors import DeviceHealth
 from penworks.core import Point
 from penworks.model.schema import SiteDef
+from penworks.rules.rule_files import RuleLoad
+from penworks.rules.status import InstanceStatus, RuleStatus
 
 
 class ModelView(Protocol):
@@ -57,3 +59,19 @@ class DeviceSource(Protocol):
     """How every device of every connector is doing (online, degraded, offline)."""
 
     def device_health(self) -> list[DeviceHealth]: ...
+
+
+class RuleSource(Protocol):
+    """The rules a platform runs (penworks.rules.RuleFiles satisfies it)."""
+
+    def rules(self) -> list[RuleStatus]: ...
+
+    def rule(self, rule_id: str) -> RuleStatus:
+        """One rule; UnknownRule if the platform does not run it."""
+        ...
+
+    def instances(self, rule_id: str) -> list[InstanceStatus]: ...
+
+    async def reload(self) -> RuleLoad:
+        """Read the rule files again; ConfigError (and nothing changed) on any error."""
+        ...

@@ -178,8 +178,15 @@ class HealthBinding(Strict):
     field: HealthField = Field(description="online, comm_loss, state, latency_ms or errors")
 
 
+class ScheduleBinding(Strict):
+    """A bool point that is on while a schedule of the schedules file is on."""
+
+    connector: Literal["schedule"] = Field(description="Schedules, published by the platform")
+    schedule: str = Field(pattern=LOCAL_ID, description="Id of a schedule in the schedules file")
+
+
 Binding = Annotated[
-    MqttBinding | ModbusBinding | BacnetBinding | OpcuaBinding | HealthBinding,
+    MqttBinding | ModbusBinding | BacnetBinding | OpcuaBinding | HealthBinding | ScheduleBinding,
     Field(discriminator="connector"),
 ]
 

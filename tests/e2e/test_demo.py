@@ -117,6 +117,21 @@ async def test_a_bad_payload_becomes_a_dead_letter_and_data_keeps_flowing(demo: 
     assert {"b15/f2/r201/light", "b15/f9/r999/light"} <= channels
 
 
+async def test_the_demo_runs_building15s_rules_schedules_and_interlocks(demo: Demo) -> None:
+    rules = await _poll(f"{demo.api}/api/rules", lambda r: r.status_code == 200)
+    by_id = {r["id"]: r for r in rules.json()}
+    assert by_id["zone_too_warm"]["instances"] == 21
+    assert all(r["errors"] == 0 for r in by_id.values())
+    schedules = await _poll(f"{demo.api}/api/schedules", lambda r: r.status_code == 200)
+    assert {s["schedule"] for s in schedules.json()["schedules"]} >= {"office_hours"}
+    interlocks = await _poll(f"{demo.api}/api/interlocks", lambda r: r.status_code == 200)
+    assert {i["interlock"] for i in interlocks.json()} == {"fire_zone_response"}
+    office = await _poll(
+        f"{demo.api}/api/points/b15.office_hours/latest", lambda r: r.status_code == 200
+    )
+    assert isinstance(office.json()["value"], bool)
+
+
 async def test_after_one_simulated_hour_every_point_has_history(demo: Demo) -> None:
     # Runs after the live checks (file order); the demo stops by itself after DURATION_S.
     remaining = DURATION_S + READY_TIMEOUT_S
@@ -125,7 +140,7 @@ async def test_after_one_simulated_hour_every_point_has_history(demo: Demo) -> N
     model = SiteModel.load(DEFAULT_SITE)
     bound = [p for p in model.points() if model.binding(p.id) is not None]
     kinds = {model.binding(p.id).connector for p in bound}  # type: ignore[union-attr]
-    assert kinds == {"mqtt", "modbus", "bacnet", "opcua", "health"}
+    assert kinds == {"mqtt", "modbus", "bacnet", "opcua", "health", "schedule"}
     assert len(bound) > 1500
     history = SqliteHistory(demo.data / "history.db")
     await history.open()

@@ -7,16 +7,36 @@ import httpx
 from penworks.api import PROBLEM_MEDIA_TYPE
 
 ROUTES = {
-    "/api/health",
-    "/api/model",
-    "/api/points",
-    "/api/points/{point_id}",
-    "/api/points/{point_id}/latest",
-    "/api/points/{point_id}/history",
-    "/api/latest",
-    "/api/deadletters",
-    "/api/deadletters/counts",
-    "/api/devices",
+    "/api/health": {"get"},
+    "/api/model": {"get"},
+    "/api/points": {"get"},
+    "/api/points/{point_id}": {"get"},
+    "/api/points/{point_id}/latest": {"get"},
+    "/api/points/{point_id}/history": {"get"},
+    "/api/points/{point_id}/priority": {"get"},
+    "/api/points/{point_id}/priority/{level}": {"delete"},
+    "/api/latest": {"get"},
+    "/api/deadletters": {"get"},
+    "/api/deadletters/counts": {"get"},
+    "/api/devices": {"get"},
+    "/api/commands": {"post"},
+    "/api/interlocks": {"get"},
+    "/api/audit": {"get"},
+    "/api/alarms": {"get"},
+    "/api/alarms/kpis": {"get"},
+    "/api/alarms/floods": {"get"},
+    "/api/alarms/{alarm_id}": {"get"},
+    "/api/alarms/{alarm_id}/history": {"get"},
+    "/api/alarms/{alarm_id}/ack": {"post"},
+    "/api/alarms/{alarm_id}/shelve": {"post"},
+    "/api/alarms/{alarm_id}/unshelve": {"post"},
+    "/api/alarms/{alarm_id}/comment": {"post"},
+    "/api/alarms/{alarm_id}/service": {"post"},
+    "/api/rules": {"get"},
+    "/api/rules/{rule_id}": {"get"},
+    "/api/rules/reload": {"post"},
+    "/api/schedules": {"get"},
+    "/api/schedules/{schedule_id}": {"get"},
 }
 
 
@@ -29,12 +49,14 @@ async def schema(client: httpx.AsyncClient) -> dict[str, Any]:
 
 async def test_every_route_is_documented_with_typed_responses(client: httpx.AsyncClient) -> None:
     doc = await schema(client)
-    assert set(doc["paths"]) == ROUTES
-    for path in ROUTES:
-        operation = doc["paths"][path]["get"]
-        assert operation["summary"]
-        ok = operation["responses"]["200"]["content"]["application/json"]["schema"]
-        assert ok, path
+    assert {path: set(operations) for path, operations in doc["paths"].items()} == ROUTES
+    for path, methods in ROUTES.items():
+        for method in methods:
+            operation = doc["paths"][path][method]
+            assert operation["summary"]
+            assert operation["tags"], (method, path)
+            ok = operation["responses"]["200"]["content"]["application/json"]["schema"]
+            assert ok, (method, path)
 
 
 async def test_errors_are_documented_as_problems(client: httpx.AsyncClient) -> None:
@@ -47,6 +69,17 @@ async def test_errors_are_documented_as_problems(client: httpx.AsyncClient) -> N
     assert "HTTPValidationError" not in doc["components"]["schemas"]
     problem = doc["components"]["schemas"]["Problem"]
     assert {"type", "title", "status", "detail", "instance"} <= set(problem["properties"])
+
+
+async def test_every_error_of_every_operation_is_a_problem(client: httpx.AsyncClient) -> None:
+    doc = await schema(client)
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if int(status) >= 400:
+                    assert list(response["content"]) == [PROBLEM_MEDIA_TYPE], (method, path)
+                    ref = response["content"][PROBLEM_MEDIA_TYPE]["schema"]["$ref"]
+                    assert ref.endswith("/Problem"), (method, path, status)
 
 
 async def test_history_params_are_described(client: httpx.AsyncClient) -> None:

@@ -23,6 +23,7 @@ from penworks.model.schema import (
     ModbusBinding,
     MqttBinding,
     OpcuaBinding,
+    ScheduleBinding,
 )
 from penworks.sim.devices import PointSpec, SimDevice
 from penworks.sim.run import RunningTwin
@@ -86,7 +87,7 @@ def test_every_device_point_is_bound_once_and_every_binding_is_served(
     by_address: dict[Address, list[str]] = {}
     for point in site.points():
         binding = site.binding(point.id)
-        if binding is None or isinstance(binding, HealthBinding):
+        if binding is None or isinstance(binding, HealthBinding | ScheduleBinding):
             continue
         by_address.setdefault(bound(binding), []).append(point.id)
     unbound = sorted(f"{d.name}.{s.key}" for a, (d, s) in points.items() if a not in by_address)
@@ -100,7 +101,7 @@ def test_bound_points_agree_with_the_device(site: SiteModel, devices: list[SimDe
     problems = []
     for point in site.points():
         binding = site.binding(point.id)
-        if binding is None or isinstance(binding, HealthBinding):
+        if binding is None or isinstance(binding, HealthBinding | ScheduleBinding):
             continue
         spec = specs[bound(binding)]
         if point.kind is not spec.kind:

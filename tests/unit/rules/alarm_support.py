@@ -1,0 +1,82 @@
+"""Helpers of the alarm book tests: a clock tests move by hand, conditions, a book."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from penworks.core import Value
+from penworks.rules.alarm_settings import AlarmSettings
+from penworks.rules.alarm_types import AlarmPriority
+from penworks.rules.alarms import AlarmBook
+from penworks.rules.sinks import AlarmCondition
+from penworks.store import Journal, MemoryJournal
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+AREA = "b15.f3"
+HOT = "zone_too_warm:b15.f3.r301.zone_air_temp"
+
+
+class ManualClock:
+    """A Clock that moves only when a test moves it; sleepers wake when their time comes."""
+
+    speed = 1.0
+
+    def __init__(self, at: datetime = T0) -> None:
+        self.at = at
+        self._moved = asyncio.Condition()
+
+    def now(self) -> datetime:
+        return self.at
+
+    async def sleep(self, seconds: float) -> None:
+        until = self.at + timedelta(seconds=seconds)
+        async with self._moved:
+            await self._moved.wait_for(lambda: self.at >= until)
+
+    def advance(self, seconds: float = 0, **delta: float) -> datetime:
+        self.at += timedelta(seconds=seconds, **delta)
+        return self.at
+
+    async def move(self, seconds: float = 0, **delta: float) -> datetime:
+        """Advance and wake the sleepers whose time has come."""
+        self.advance(seconds, **delta)
+        async with self._moved:
+            self._moved.notify_all()
+        return self.at
+
+
+def condition(
+    clock: ManualClock,
+    alarm_id: str = HOT,
+    active: bool = True,
+    *,
+    priority: AlarmPriority = AlarmPriority.MEDIUM,
+    area: str = AREA,
+    suppressed: bool = False,
+    value: Value | None = None,
+    message: str = "zone too warm",
+) -> AlarmCondition:
+    rule, _, point = alarm_id.partition(":")
+    return AlarmCondition(
+        alarm_id=alarm_id,
+        rule=rule,
+        point=point or None,
+        area=area,
+        priority=priority,
+        message=message,
+        active=active,
+        ts=clock.now(),
+        value=value,
+        suppressed=suppressed,
+    )
+
+
+def make_book(clock: ManualClock, journal: Journal | None = None, **settings: object) -> AlarmBook:
+    return AlarmBook(
+        clock, journal or MemoryJournal(), settings=AlarmSettings.model_validate(settings)
+    )
+
+
+def alarm_id(n: int, area: str = AREA) -> str:
+    return f"alarm{n}:{area}.p{n}"
