@@ -175,6 +175,7 @@ class Platform:
             alarms=self.automation.alarms,
             rules=self.automation.rules,
             schedules=self.automation.schedules,
+            notifier=self.automation.notifier,
         )
         self._server = _ApiServer(
             uvicorn.Config(

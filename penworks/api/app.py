@@ -15,11 +15,12 @@ from penworks.api.routes import alarms as alarm_routes
 from penworks.api.routes import commands as command_routes
 from penworks.api.routes import deadletters, docs, health, latest, points, site, web
 from penworks.api.routes import devices as device_routes
+from penworks.api.routes import notifications as notification_routes
 from penworks.api.routes import rules as rule_routes
 from penworks.api.routes import schedules as schedule_routes
 from penworks.control import ControlService
 from penworks.core import Clock, RealClock
-from penworks.rules import AlarmBook, ScheduleBook
+from penworks.rules import AlarmBook, Notifier, ScheduleBook
 from penworks.store import History
 
 DESCRIPTION = """\
@@ -57,10 +58,11 @@ def create_app(
     alarms: AlarmBook | None = None,
     rules: RuleSource | None = None,
     schedules: ScheduleBook | None = None,
+    notifier: Notifier | None = None,
 ) -> FastAPI:
     """Build the API over a model and a history store; `status` feeds /api/health and
-    `devices` /api/devices; `control`, `alarms`, `rules` and `schedules` their routes (which
-    answer 503, or 404 for schedules, without them).
+    `devices` /api/devices; `control`, `alarms`, `rules`, `schedules` and `notifier` their routes
+    (which answer 503, or 404 for schedules and notifications, without them).
 
     The caller owns the history store: it opens it before serving and closes it after.
     `clock` decides what "now" is for default history windows (real time by default).
@@ -84,11 +86,13 @@ def create_app(
         alarms=alarms,
         rules=rules,
         schedules=schedules,
+        notifier=notifier,
     )
     app.add_middleware(CrashToProblem)
     for module in (
         health, site, points, latest, deadletters, device_routes,
-        command_routes, alarm_routes, rule_routes, schedule_routes, web, docs,
+        command_routes, alarm_routes, notification_routes, rule_routes, schedule_routes,
+        web, docs,
     ):  # fmt: skip
         app.include_router(module.router)
     docs.mount_assets(app)

@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from penworks.api.protocols import DeviceSource, ModelView, RuleSource, StatusSource
 from penworks.control import ControlService
 from penworks.core import Clock
-from penworks.rules import AlarmBook, ScheduleBook
+from penworks.rules import AlarmBook, Notifier, ScheduleBook
 from penworks.store import History
 
 
@@ -26,6 +26,7 @@ class ApiContext:
     alarms: AlarmBook | None = None
     rules: RuleSource | None = None
     schedules: ScheduleBook | None = None
+    notifier: Notifier | None = None
     started: float = field(default_factory=time.monotonic)  # for uptime, immune to clock jumps
 
     def uptime_s(self) -> float:

@@ -388,6 +388,17 @@ class Notifier:
     def roles(self) -> list[str]:
         return sorted({role for r in self.config.recipients for role in r.roles})
 
+    async def deliveries(
+        self,
+        key: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        limit: int = 100,
+    ) -> list[dict[str, Any]]:
+        """Delivery attempts, newest first (journal records; `key`: an alarm id or notice)."""
+        records = await self._journal.query(KIND, key=key, start=start, end=end, limit=limit)
+        return [{"key": r.key, "ts": r.ts.isoformat(), **r.data} for r in records]
+
     def stats(self) -> dict[str, int]:
         keys = (
             "notices", "transitions", "sent", "failed", "failed_attempts", "skipped", "unrouted",

@@ -1,4 +1,4 @@
-"""Delivery channels: a webhook (JSON over HTTP POST) and e-mail (SMTP).
+"""Delivery channels: a webhook (JSON over HTTP POST), e-mail (SMTP) and the log.
 
 A channel makes one attempt per call to `send`; the notifier retries. A failure raises
 DeliveryError, marked permanent when trying again cannot help (HTTP 4xx, a refused login).
@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import logging
 import smtplib
 import ssl
 from collections.abc import Mapping, Sequence
@@ -21,6 +22,7 @@ import httpx
 
 from penworks.core import Clock, ConfigError, PenworksError
 from penworks.rules.notify_config import (
+    LogChannelDef,
     NotificationConfig,
     RecipientDef,
     SmtpChannelDef,
@@ -32,6 +34,7 @@ SIGNATURE_HEADER = "X-Penworks-Signature"
 TIMESTAMP_HEADER = "X-Penworks-Timestamp"
 DELIVERY_HEADER = "X-Penworks-Delivery"
 _RETRYABLE_4XX = frozenset({408, 425, 429})
+_LOG = logging.getLogger("penworks.notifications")
 
 
 class DeliveryError(PenworksError):
@@ -192,6 +195,25 @@ class SmtpChannel:
         return None
 
 
+class LogChannel:
+    """Notifications as lines of the platform's log (logger penworks.notifications)."""
+
+    needs_address = False
+
+    def __init__(self, spec: LogChannelDef) -> None:
+        self.id = spec.id
+        self._level = logging.getLevelName(spec.level.upper())
+
+    async def send(self, message: Message, recipients: Sequence[RecipientDef]) -> str:
+        who = ", ".join(r.id for r in recipients) or "nobody"
+        kind, priority = message.kind.value.upper(), message.priority.name.lower()
+        _LOG.log(self._level, "%s [%s] to %s: %s", kind, priority, who, message.subject)
+        return f"logged for {who}"
+
+    async def close(self) -> None:
+        return None
+
+
 def build_channels(
     config: NotificationConfig, clock: Clock, env: Mapping[str, str]
 ) -> dict[str, Channel]:
@@ -201,6 +223,8 @@ def build_channels(
         if isinstance(spec, WebhookChannelDef):
             secret = _from_env(env, spec.secret_env, spec.id)
             channels[spec.id] = WebhookChannel(spec, clock, secret=secret)
+        elif isinstance(spec, LogChannelDef):
+            channels[spec.id] = LogChannel(spec)
         else:
             password = _from_env(env, spec.password_env, spec.id)
             channels[spec.id] = SmtpChannel(spec, password=password)

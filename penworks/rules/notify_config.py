@@ -98,7 +98,19 @@ class SmtpChannelDef(Strict):
         return self
 
 
-ChannelDef = Annotated[WebhookChannelDef | SmtpChannelDef, Field(discriminator="type")]
+class LogChannelDef(Strict):
+    """The platform's own log: each notification as one line (a console, a log shipper)."""
+
+    id: str = Field(pattern=LOCAL_ID, description="Channel id, named by routes")
+    type: Literal["log"] = Field(description="log")
+    level: Literal["info", "warning", "error"] = Field(
+        "warning", description="Log level of the lines"
+    )
+
+
+ChannelDef = Annotated[
+    WebhookChannelDef | SmtpChannelDef | LogChannelDef, Field(discriminator="type")
+]
 
 
 class RecipientDef(Strict):

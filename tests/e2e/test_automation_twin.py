@@ -340,3 +340,6 @@ async def test_critical_alarms_reach_the_mail_server_and_the_webhook(twin: Runni
     await until(posted, "the leak alarm is posted to the webhook")
     bodies = [json.loads(body) for _, _, body, status in twin.hooks.requests if status == 200]
     assert any("leak" in json.dumps(b) for b in bodies)
+    leak = "leak_for_two_minutes:b15.b1.plant.leak_detector.leak"
+    sent = await twin.get("/api/notifications", key=leak)
+    assert {(d["channel"], d["status"]) for d in sent} >= {("mail", "sent"), ("hook", "sent")}

@@ -35,7 +35,7 @@ def test_building15_keeps_its_automation_files_next_to_it() -> None:
     assert found.control == (AUTOMATION / "control.yaml").resolve()
     assert found.rules == [(AUTOMATION / "rules.yaml").resolve()]
     assert found.schedules == (AUTOMATION / "schedules.yaml").resolve()
-    assert found.notifications is None  # only an example ships: it names no real servers
+    assert found.notifications == (AUTOMATION / "notifications.yaml").resolve()
 
 
 def test_building15_automation_binds_to_its_model(building15: SiteModel) -> None:
@@ -53,9 +53,11 @@ def test_building15_automation_binds_to_its_model(building15: SiteModel) -> None
     assert interlock == "fire_zone_response"
 
 
-def test_the_notification_example_is_a_valid_file() -> None:
-    config = load_notification_config(AUTOMATION / "notifications.example.yaml")
-    assert {c.id for c in config.channels} == {"mail", "ops_hook"}
+def test_the_notification_files_are_valid() -> None:
+    example = load_notification_config(AUTOMATION / "notifications.example.yaml")
+    assert {c.id for c in example.channels} == {"mail", "ops_hook"}
+    demo = load_notification_config(AUTOMATION / "notifications.yaml")
+    assert [c.type for c in demo.channels] == ["log"]
 
 
 def test_a_bad_rule_file_stops_the_start_naming_the_file_and_rule(

@@ -14,7 +14,7 @@ from penworks.api import create_app
 from penworks.control import ControlService
 from penworks.core import Clock
 from penworks.model import SiteModel
-from penworks.rules import AlarmBook, ScheduleBook
+from penworks.rules import AlarmBook, Notifier, ScheduleBook
 from penworks.rules.rule_files import RuleFiles
 from tests.unit.api.fakes import MemoryHistory
 from tests.unit.api.problem_check import assert_problem
@@ -32,6 +32,7 @@ def app_over(
     alarms: AlarmBook | None = None,
     rules: RuleFiles | None = None,
     schedules: ScheduleBook | None = None,
+    notifier: Notifier | None = None,
 ) -> FastAPI:
     """The API over a real model and whichever real services a test runs."""
     return create_app(
@@ -42,6 +43,7 @@ def app_over(
         alarms=alarms,
         rules=rules,
         schedules=schedules,
+        notifier=notifier,
     )
 
 

@@ -25,6 +25,7 @@ ROUTES = {
     "/api/alarms": {"get"},
     "/api/alarms/kpis": {"get"},
     "/api/alarms/floods": {"get"},
+    "/api/notifications": {"get"},
     "/api/alarms/{alarm_id}": {"get"},
     "/api/alarms/{alarm_id}/history": {"get"},
     "/api/alarms/{alarm_id}/ack": {"post"},

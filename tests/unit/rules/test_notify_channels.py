@@ -17,11 +17,17 @@ from penworks.rules.notify_channels import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     DeliveryError,
+    LogChannel,
     SmtpChannel,
     WebhookChannel,
     sign,
 )
-from penworks.rules.notify_config import RecipientDef, SmtpChannelDef, WebhookChannelDef
+from penworks.rules.notify_config import (
+    LogChannelDef,
+    RecipientDef,
+    SmtpChannelDef,
+    WebhookChannelDef,
+)
 from penworks.rules.notify_events import Message, MessageKind, alarm_message
 from tests.unit.rules.notify_support import T0, SteppingClock, raised
 
@@ -133,3 +139,16 @@ async def test_email_without_any_address_fails_for_good() -> None:
     with pytest.raises(DeliveryError, match="no recipient has an e-mail address") as caught:
         await smtp().send(notice, [CHEN])
     assert caught.value.permanent
+
+
+async def test_the_log_channel_writes_one_line_naming_priority_recipients_and_subject(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    channel = LogChannel(LogChannelDef(id="console", type="log", level="error"))
+    with caplog.at_level("INFO", logger="penworks.notifications"):
+        outcome = await channel.send(message(), [LI, CHEN])
+    (record,) = caplog.records
+    assert record.levelname == "ERROR"
+    assert record.getMessage() == "ALARM [high] to li.wei, chen.jie: [HIGH] b15.f3: 三楼温度过高"
+    assert outcome == "logged for li.wei, chen.jie"
+    assert not channel.needs_address  # people without an e-mail address are reached too
