@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck contracts pytest install install-dev clean
+.PHONY: run test lint typecheck contracts pytest install install-dev browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,16 @@ typecheck: $(DEVSTAMP)
 contracts: $(DEVSTAMP)
 	$(BIN)/lint-imports
 
-pytest: $(DEVSTAMP)
+pytest: $(DEVSTAMP) browser
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The browser tests drive Debian's Chromium; Playwright never downloads a browser.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { echo "installing Debian's chromium for the browser tests"; \
+	  (apt-get install -y -q chromium >/dev/null 2>&1 || \
+	   (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)) || \
+	  sudo -n apt-get install -y -q chromium >/dev/null; }
 
 test: lint typecheck contracts pytest
 

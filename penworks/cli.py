@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from penworks import __version__
+from penworks import __version__, cli_users
 from penworks.config import (
     DEFAULT_SITE,
     PlatformConfig,
@@ -156,6 +156,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     st.add_argument("--config", type=Path, help="platform config whose site to count")
     st.set_defaults(func=_model_stats)
+
+    cli_users.add_parser(commands)
     return parser
 
 
@@ -174,6 +176,15 @@ def _clock(speed: float, start: datetime | None) -> Clock:
     return SimClock(start or datetime.now(UTC), speed)
 
 
+def first_user_help(url: str, token: str, where: str) -> str:
+    """What to do while nobody can sign in: the one-time setup token, or the CLI."""
+    return (
+        "No user yet. Create the first administrator in the browser at "
+        f"{url}/#/setup with the one-time setup token\n    {token}\n"
+        f"or on this machine: penworks user add NAME --admin {where}"
+    )
+
+
 def _demo(args: argparse.Namespace) -> int:
     clock = _clock(args.speed, args.start)
     model = SiteModel.load(args.site)
@@ -186,10 +197,12 @@ def _demo(args: argparse.Namespace) -> int:
         scenarios=args.scenarios,
     )
 
-    def ready(api_url: str, broker: str) -> None:
+    def ready(api_url: str, broker: str, setup_token: str | None) -> None:
         print(
             f"Penworks demo: Building 15 live at {api_url}  (MQTT {broker}, speed {args.speed:g}x)"
         )
+        if setup_token is not None:
+            print(first_user_help(api_url, setup_token, f"--data {data}"))
         print("Press Ctrl-C to stop.", flush=True)
 
     async def main() -> None:
@@ -222,7 +235,13 @@ def _run(args: argparse.Namespace) -> int:
 async def _run_platform(config: PlatformConfig, model: SiteModel) -> int:
     platform = Platform(config, RealClock(), model)
     _stop_on_signals(platform.request_stop, None)
-    await platform.run(on_ready=lambda url: print(f"Penworks platform at {url}", flush=True))
+
+    def ready(url: str) -> None:
+        print(f"Penworks platform at {url}", flush=True)
+        if platform.setup_token is not None:
+            print(first_user_help(url, platform.setup_token, "--config CONFIG"), flush=True)
+
+    await platform.run(on_ready=ready)
     return 0
 
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
+from penworks.auth import SharingConfig
 from penworks.connectors.bacnet.config import BacnetConnectorConfig
 from penworks.connectors.modbus.config import ModbusConnectorConfig
 from penworks.connectors.opcua.config import OpcuaConnectorConfig
@@ -127,6 +128,13 @@ def site_automation(site: Path, timezone: str = "Asia/Shanghai") -> AutomationCo
     )
 
 
+def site_sharing(site: Path) -> SharingConfig:
+    """What a site shares with every tenant, from `<site stem>/automation/sharing.yaml`
+    when it has one (nothing otherwise)."""
+    path = site.parent / site.stem / "automation" / "sharing.yaml"
+    return load_yaml_model(path, SharingConfig) if path.is_file() else SharingConfig()
+
+
 class PlatformConfig(Strict):
     """The whole configuration of a platform process."""
 
@@ -137,6 +145,10 @@ class PlatformConfig(Strict):
     connectors: list[ConnectorConfig] = Field(default_factory=list)
     api: ApiConfig = Field(default_factory=ApiConfig)
     automation: AutomationConfig = Field(default_factory=AutomationConfig)
+    access: SharingConfig = Field(
+        default_factory=SharingConfig,
+        description="What every tenant's users may see besides their own spaces",
+    )
 
     @model_validator(mode="after")
     def _unique_connector_names(self) -> PlatformConfig:

@@ -30,6 +30,7 @@ from penworks.config import (
     ConnectorConfig,
     PlatformConfig,
     site_automation,
+    site_sharing,
 )
 from penworks.core import Clock, ConfigError
 from penworks.model import SiteModel
@@ -91,13 +92,15 @@ async def run_demo(
     broker: str | None,
     mqtt_port: int,
     options: TwinOptions,
-    on_ready: Callable[[str, str], None],
+    on_ready: Callable[[str, str, str | None], None],
     stop: asyncio.Event,
     automation: AutomationConfig | None = None,
 ) -> None:
     """Broker, twin and platform in one process until `stop` is set; history is flushed.
 
-    `automation` defaults to the files the site keeps next to it (`site_automation`)."""
+    `automation` defaults to the files the site keeps next to it (`site_automation`).
+    `on_ready` gets the API's and the broker's URLs, and the one-time setup token while the
+    platform has no user yet."""
     async with contextlib.AsyncExitStack() as stack:
         url = broker
         if url is None:
@@ -114,6 +117,7 @@ async def run_demo(
             connectors=connectors_of(twin),
             api=ApiConfig(port=api_port),
             automation=automation or site_automation(site),
+            access=site_sharing(site),
         )
         platform = Platform(config, clock, model)
 
@@ -129,7 +133,7 @@ async def run_demo(
         async with asyncio.TaskGroup() as tasks:
             time_task = tasks.create_task(building_time(), name="twin")
             tasks.create_task(stopper(), name="demo-stop")
-            await platform.run(on_ready=lambda api: on_ready(api, url))
+            await platform.run(on_ready=lambda api: on_ready(api, url, platform.setup_token))
             twin.request_stop()
             time_task.cancel()
             stop.set()

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import uvicorn
 
 from penworks.api import create_app
+from penworks.auth import AccessPolicy, AuthService
 from penworks.automation import Automation
 from penworks.bus import Bus, MemoryBus
 from penworks.config import ConnectorConfig, MqttConnectorConfig, PlatformConfig
@@ -29,7 +30,7 @@ from penworks.connectors.health import HealthConnector
 from penworks.connectors.modbus import ModbusConnector, ModbusConnectorConfig
 from penworks.connectors.mqtt import MqttConnector
 from penworks.connectors.opcua import OpcuaConnector, OpcuaConnectorConfig
-from penworks.core import Clock, Point
+from penworks.core import Clock, Point, RealClock
 from penworks.model import SiteModel
 from penworks.model.schema import (
     BacnetBinding,
@@ -161,6 +162,10 @@ class Platform:
         # Health points are made from the other connectors' reports: it starts first.
         self.health_points = build_health_connector(model, self.bus, clock)
         self.journal = SqliteJournal(config.journal_path)
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        # Tokens live in wall time whatever the building's clock does (the demo runs at 60x).
+        self.auth = AuthService.in_data_dir(config.data_dir, RealClock())
+        self.setup_token: str | None = None  # while nobody can sign in: printed at start
         self._writers = owners(config.connectors, self.connectors, model)
         self.automation = Automation(
             config.automation, model, self.bus, clock, self.journal, self._writers.get
@@ -168,6 +173,9 @@ class Platform:
         self.app = create_app(
             model=model,
             history=self.history,
+            policy=AccessPolicy(model, config.access),
+            auth=self.auth,
+            bus=self.bus,
             status=self,
             devices=self,
             clock=clock,
@@ -198,6 +206,8 @@ class Platform:
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         await self.history.open()
         await self.journal.open()
+        await self.auth.open()
+        self.setup_token = await self.auth.setup_token()
         writer = asyncio.create_task(self.writer.run(), name="history-writer")
         try:
             await self.automation.restore()
@@ -226,6 +236,7 @@ class Platform:
             await writer
             await self.history.close()
             await self.journal.close()
+            await self.auth.close()
             log.info("platform stopped; history flushed")
 
     async def _supervise(self, connector: Connector) -> None:

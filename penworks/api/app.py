@@ -8,16 +8,23 @@ from fastapi import FastAPI
 
 import penworks
 from penworks.api.context import ApiContext
+from penworks.api.live_config import LiveConfig
 from penworks.api.problems import CrashToProblem, exception_handlers
 from penworks.api.protocols import DeviceSource, ModelView, RuleSource, StatusSource
 from penworks.api.responses import problem_openapi
 from penworks.api.routes import alarms as alarm_routes
+from penworks.api.routes import auth as auth_routes
 from penworks.api.routes import commands as command_routes
 from penworks.api.routes import deadletters, docs, health, latest, points, site, web
 from penworks.api.routes import devices as device_routes
+from penworks.api.routes import live as live_routes
 from penworks.api.routes import notifications as notification_routes
 from penworks.api.routes import rules as rule_routes
 from penworks.api.routes import schedules as schedule_routes
+from penworks.api.routes import users as user_routes
+from penworks.auth.policy import AccessPolicy
+from penworks.auth.service import AuthService
+from penworks.bus import Bus
 from penworks.control import ControlService
 from penworks.core import Clock, RealClock
 from penworks.rules import AlarmBook, Notifier, ScheduleBook
@@ -29,7 +36,13 @@ the dead letters of input that could not be used, the platform's health, command
 their priority arrays, interlocks and audit log, alarms, rules and schedules.
 
 Point ids are dotted paths such as `b15.f3.r301.zone_air_temp`. Times are ISO 8601 and
-must carry a UTC offset (or `Z`). Every error is an RFC 9457 problem
+must carry a UTC offset (or `Z`).
+
+Every route but the liveness answer of `/api/health` and the sign-in routes needs
+`Authorization: Bearer <token>`: an access token from `POST /api/auth/token` (OAuth2
+password flow) or an API token. Without one the answer is 401; a role that may not do
+something gets 403; a point, place or alarm the signed-in user may not see (another
+tenant's) answers 404, exactly as an unknown one. Every error is an RFC 9457 problem
 (`application/problem+json`) with `type`, `title`, `status`, `detail` and `instance`.
 """
 
@@ -43,6 +56,8 @@ TAGS: list[dict[str, Any]] = [
     {"name": "alarms", "description": "ISA-18.2 alarms: states, operator actions, KPIs"},
     {"name": "rules", "description": "The rules that run, and reloading their files"},
     {"name": "schedules", "description": "Weekly schedules with holidays and exceptions"},
+    {"name": "auth", "description": "Sign in and out, first setup, who am I"},
+    {"name": "users", "description": "Users and API tokens"},
 ]
 
 
@@ -50,6 +65,8 @@ def create_app(
     *,
     model: ModelView,
     history: History,
+    policy: AccessPolicy,
+    auth: AuthService | None,
     status: StatusSource | None = None,
     devices: DeviceSource | None = None,
     title: str = "Penworks",
@@ -59,10 +76,15 @@ def create_app(
     rules: RuleSource | None = None,
     schedules: ScheduleBook | None = None,
     notifier: Notifier | None = None,
+    bus: Bus | None = None,
+    live: LiveConfig | None = None,
 ) -> FastAPI:
-    """Build the API over a model and a history store; `status` feeds /api/health and
+    """Build the API over a model and a history store; `auth` says who a request is and
+    `policy` what it may see and do (without `auth` every protected route answers 503: the
+    API never runs open); `status` feeds /api/health and
     `devices` /api/devices; `control`, `alarms`, `rules`, `schedules` and `notifier` their routes
-    (which answer 503, or 404 for schedules and notifications, without them).
+    (which answer 503, or 404 for schedules and notifications, without them). The WebSocket
+    /api/live streams from `bus`, as `live` sets it (without a bus it closes at once).
 
     The caller owns the history store: it opens it before serving and closes it after.
     `clock` decides what "now" is for default history windows (real time by default).
@@ -81,18 +103,22 @@ def create_app(
         history=history,
         status=status,
         clock=clock or RealClock(),
+        policy=policy,
+        auth=auth,
         devices=devices,
         control=control,
         alarms=alarms,
         rules=rules,
         schedules=schedules,
         notifier=notifier,
+        bus=bus,
+        live=live or LiveConfig(),
     )
     app.add_middleware(CrashToProblem)
     for module in (
         health, site, points, latest, deadletters, device_routes,
         command_routes, alarm_routes, notification_routes, rule_routes, schedule_routes,
-        web, docs,
+        live_routes, auth_routes, user_routes, web, docs,
     ):  # fmt: skip
         app.include_router(module.router)
     docs.mount_assets(app)

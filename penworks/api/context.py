@@ -8,7 +8,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from penworks.api.live_config import LiveConfig
 from penworks.api.protocols import DeviceSource, ModelView, RuleSource, StatusSource
+from penworks.auth.policy import AccessPolicy
+from penworks.auth.service import AuthService
+from penworks.bus import Bus
 from penworks.control import ControlService
 from penworks.core import Clock
 from penworks.rules import AlarmBook, Notifier, ScheduleBook
@@ -21,12 +25,16 @@ class ApiContext:
     history: History
     status: StatusSource | None
     clock: Clock
+    policy: AccessPolicy  # who sees and commands what
+    auth: AuthService | None  # None: built without security; protected routes answer 503
     devices: DeviceSource | None = None
     control: ControlService | None = None
     alarms: AlarmBook | None = None
     rules: RuleSource | None = None
     schedules: ScheduleBook | None = None
     notifier: Notifier | None = None
+    bus: Bus | None = None  # what /api/live streams from (None: it closes at once)
+    live: LiveConfig = field(default_factory=LiveConfig)
     started: float = field(default_factory=time.monotonic)  # for uptime, immune to clock jumps
 
     def uptime_s(self) -> float:

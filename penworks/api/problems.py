@@ -17,8 +17,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from penworks.auth.errors import (
+    AuthError,
+    Forbidden,
+    InvalidUser,
+    TooManyAttempts,
+    UnknownToken,
+    UnknownUser,
+    UserExists,
+    UserRefused,
+    WeakPassword,
+)
 from penworks.core import ModelError, PenworksError, StoreError, UnknownPointError
 from penworks.model import UnknownEntityError
 from penworks.rules import AlarmOperationRefused, UnknownAlarm, UnknownSchedule
@@ -28,6 +40,7 @@ log = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 _URN = "urn:penworks:problem:"
+_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
 
 
 class InvalidParam(BaseModel):
@@ -79,10 +92,28 @@ class _Mapping:
     status: int
     kind: str
     title: str
+    headers: Callable[[Any], dict[str, str]] | None = None  # from the error
+
+
+def _retry_after(exc: TooManyAttempts) -> dict[str, str]:
+    return {"Retry-After": str(exc.retry_after_s)}
+
+
+def _bearer_challenge(exc: AuthError) -> dict[str, str]:
+    return {"WWW-Authenticate": "Bearer"}
 
 
 # Most specific first: the first class an error is an instance of decides its problem.
 _DOMAIN_PROBLEMS = (
+    _Mapping(TooManyAttempts, 429, "too-many-attempts", "Too many attempts", _retry_after),
+    _Mapping(AuthError, 401, "unauthorized", "Not signed in", _bearer_challenge),
+    _Mapping(Forbidden, 403, "forbidden", "Forbidden"),
+    _Mapping(UnknownUser, 404, "unknown-user", "Unknown user"),
+    _Mapping(UnknownToken, 404, "unknown-token", "Unknown API token"),
+    _Mapping(UserExists, 409, "user-exists", "Username taken"),
+    _Mapping(UserRefused, 409, "user-refused", "User change refused"),
+    _Mapping(WeakPassword, 422, "weak-password", "Password too weak"),
+    _Mapping(InvalidUser, 422, "invalid-user", "Invalid user or token settings"),
     _Mapping(UnknownPointError, 404, "unknown-point", "Unknown point"),
     _Mapping(UnknownAlarm, 404, "unknown-alarm", "Unknown alarm"),
     _Mapping(UnknownSchedule, 404, "unknown-schedule", "Unknown schedule"),
@@ -135,6 +166,7 @@ async def domain_error_handler(request: Request, exc: Exception) -> ProblemRespo
         title=mapping.title,
         detail=str(exc),
         type_=_URN + mapping.kind,
+        headers=mapping.headers(exc) if mapping.headers else None,
     )
 
 
@@ -163,21 +195,37 @@ def _invalid_param(error: Any) -> InvalidParam:
 
 async def http_error_handler(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers) if exc.headers else {}
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
     return problem_response(
         exc.status_code,
         instance=request.url.path,
-        detail=_http_detail(request, exc),
-        headers=dict(exc.headers) if exc.headers else None,
+        detail=_http_detail(request, exc, headers.get("Allow", "")),
+        headers=headers or None,
     )
 
 
-def _http_detail(request: Request, exc: HTTPException) -> str:
+def _allowed_methods(request: Request) -> str:
+    """Every method served at the path: Starlette names only those of the first route that
+    matched it, and a path may have a route per method."""
+    allowed = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+    return ", ".join(allowed)
+
+
+def _http_detail(request: Request, exc: HTTPException, allowed: str) -> str:
     if exc.detail != HTTPStatus(exc.status_code).phrase:
         return str(exc.detail)
     if exc.status_code == 404:
         return f"nothing is served at {request.url.path}"
     if exc.status_code == 405:
-        allowed = (exc.headers or {}).get("Allow", "")
         return f"{request.method} is not allowed on {request.url.path}; allowed: {allowed}"
     return str(exc.detail)
 

@@ -17,11 +17,13 @@ from penworks.api.problems import PROBLEM_MEDIA_TYPE, Problem
 
 _WHY = {
     400: "The request makes no sense for the model (bad Brick class, bad window, ...)",
+    401: "Not signed in: no bearer token, or one that is invalid, expired or revoked",
+    403: "Signed in, but the role (or the API token's scopes) does not allow this",
     404: "Unknown point, entity or route",
     405: "Method not allowed",
     422: "Invalid parameters; `errors` lists each",
     500: "Unexpected error (logged, never shown)",
-    503: "The history store failed",
+    503: "A service the route needs is not running or failed (history store, security, ...)",
 }
 
 

@@ -25,11 +25,18 @@ class SiteInfo(Body):
     name: str = Field(description="Site name")
 
 
-class Health(Body):
+class Liveness(Body):
+    """What /api/health tells anyone (a load balancer): up, and which version."""
+
     status: Literal["ok", "degraded"] = Field(
         description="degraded when any component reports state offline"
     )
     version: str = Field(description="Penworks version")
+
+
+class Health(Liveness):
+    """The full report, for principals with the system permission."""
+
     site: SiteInfo
     uptime_s: float = Field(description="Seconds since the API was created")
     components: dict[str, Any] = Field(

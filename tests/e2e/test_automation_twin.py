@@ -27,7 +27,7 @@ from penworks.demo import TwinOptions, run_demo
 from penworks.model import SiteModel
 from penworks.rules import AlarmSettings
 from penworks.sim.run import Ports
-from tests.conftest import free_port
+from tests.conftest import OPERATOR, add_operator, free_port, sign_in
 from tests.integration.receivers import Mailbox, Receiver, receiver
 
 pytestmark = [
@@ -139,6 +139,7 @@ async def twin(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Runnin
             # so chattering is judged over five minutes here.
             alarms=AlarmSettings.model_validate({"chatter_window": "5m"}),
         )
+        await add_operator(folder / "data")
         clock = SimClock(START, SPEED)
         ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         stop = asyncio.Event()
@@ -155,7 +156,7 @@ async def twin(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Runnin
                 None,
                 free_port(),
                 options,
-                lambda api, _: ready.done() or ready.set_result(api),
+                lambda api, _, __: ready.done() or ready.set_result(api),
                 stop,
                 automation,
             )
@@ -163,6 +164,7 @@ async def twin(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Runnin
         try:
             url = await asyncio.wait_for(asyncio.shield(ready), 120)
             async with httpx.AsyncClient(base_url=url, timeout=30) as api:
+                await sign_in(api)
                 yield Running(api, clock, mailbox, hooks)
         finally:
             stop.set()
@@ -201,15 +203,14 @@ async def test_the_fire_interlock_holds_doors_lifts_and_ahus(twin: Running) -> N
 
     refused = await twin.post(
         "/api/commands",
-        {"point": door, "value": True, "priority": 8, "user": "guard.chen",
-         "reason": "lock the lobby"},
+        {"point": door, "value": True, "priority": 8, "reason": "lock the lobby"},
     )  # fmt: skip
     assert refused.status_code == 409, refused.text
     problem = refused.json()
     assert problem["type"].endswith("command-interlock")
     assert "fire_zone_response" in problem["detail"]
     audit = await twin.get("/api/audit", point=door)
-    refusal = next(a for a in audit if a["actor"] == "guard.chen")
+    refusal = next(a for a in audit if a["actor"] == OPERATOR)
     assert (refusal["status"], refusal["refusal"]) == ("refused", "interlock")
     assert any(a["actor_kind"] == "interlock" and a["status"] == "confirmed" for a in audit)
 
@@ -235,23 +236,19 @@ async def test_an_alarm_with_a_duration_is_raised_acknowledged_shelved_and_clear
     )
     assert datetime.fromisoformat(alarm["active_since"]) - first_wet >= timedelta(minutes=2)
 
-    acked = await twin.post(
-        f"/api/alarms/{alarm_id}/ack", {"user": "li.wei", "comment": "plumber called"}
-    )
+    acked = await twin.post(f"/api/alarms/{alarm_id}/ack", {"comment": "plumber called"})
     assert acked.status_code == 200, acked.text
     assert acked.json()["state"] == "ack_active"
-    again = await twin.post(f"/api/alarms/{alarm_id}/ack", {"user": "li.wei"})
+    again = await twin.post(f"/api/alarms/{alarm_id}/ack", {})
     assert again.status_code == 409
 
     shelved = await twin.post(
         f"/api/alarms/{alarm_id}/shelve",
-        {"user": "li.wei", "duration": "PT2M", "reason": "plumber on site"},
+        {"duration": "PT2M", "reason": "plumber on site"},
     )
     assert shelved.status_code == 200, shelved.text
     assert shelved.json()["state"] == "shelved"
-    too_long = await twin.post(
-        f"/api/alarms/{alarm_id}/shelve", {"user": "li.wei", "duration": "P2D", "reason": "x"}
-    )
+    too_long = await twin.post(f"/api/alarms/{alarm_id}/shelve", {"duration": "P2D", "reason": "x"})
     assert too_long.status_code == 409
 
     async def unshelved() -> dict[str, Any] | None:
@@ -270,7 +267,7 @@ async def test_an_alarm_with_a_duration_is_raised_acknowledged_shelved_and_clear
     for cause in ("condition", "ack", "shelve", "shelve_expired"):
         assert cause in causes, causes
     ack = next(h for h in history if h["cause"] == "ack")
-    assert (ack["user"], ack["comment"]) == ("li.wei", "plumber called")
+    assert (ack["user"], ack["comment"]) == (OPERATOR, "plumber called")
 
 
 async def test_a_flood_of_alarms_in_the_basement_is_suppressed_and_reported(
@@ -311,7 +308,7 @@ async def test_a_chattering_alarm_is_suppressed_and_listed(twin: Running) -> Non
 
 async def test_an_operator_command_is_confirmed_by_the_device(twin: Running) -> None:
     point = "b15.f3.r302.blinds.position"
-    body = {"point": point, "value": 40, "priority": 8, "user": "li.wei",
+    body = {"point": point, "value": 40, "priority": 8,
             "reason": "glare on the screens", "idempotency_key": "blinds-r302-1"}  # fmt: skip
     first = await twin.post("/api/commands", body)
     assert first.status_code == 200, first.text
@@ -320,7 +317,7 @@ async def test_an_operator_command_is_confirmed_by_the_device(twin: Running) -> 
     assert retry.json()["duplicate"] is True
     assert retry.json()["id"] == first.json()["id"]
     array = await twin.get(f"/api/points/{point}/priority")
-    assert array["levels"][7]["actor"] == "li.wei"
+    assert array["levels"][7]["actor"] == OPERATOR
     out_of_range = await twin.post("/api/commands", {**body, "value": 140, "idempotency_key": None})
     assert out_of_range.status_code == 422
 

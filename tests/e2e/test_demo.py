@@ -21,7 +21,7 @@ import pytest
 from penworks.config import DEFAULT_SITE
 from penworks.model import SiteModel
 from penworks.store.sqlite import SqliteHistory
-from tests.conftest import free_port
+from tests.conftest import add_operator, free_port, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -41,6 +41,7 @@ class Demo:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     data = tmp_path_factory.mktemp("demo")
+    asyncio.run(add_operator(data))
     mqtt_port = free_port()
     command = [
         sys.executable, "-m", "penworks", "demo",
@@ -82,10 +83,12 @@ def _wait_for_url(process: subprocess.Popen[str]) -> str:
 
 
 async def _poll(url: str, ok: Callable[[httpx.Response], bool]) -> httpx.Response:
-    """GET url until ok(response) holds; waits on the demo, not a fixed time."""
+    """GET url, signed in, until ok(response) holds; waits on the demo, not a fixed time."""
     response: httpx.Response | None = None
+    base = url.split("/api/", 1)[0]
     try:
-        async with asyncio.timeout(30), httpx.AsyncClient() as client:
+        async with asyncio.timeout(30), httpx.AsyncClient(base_url=base) as client:
+            await sign_in(client)
             while not (response is not None and ok(response)):
                 await asyncio.sleep(0.2)
                 response = await client.get(url)

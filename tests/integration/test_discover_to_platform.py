@@ -26,7 +26,7 @@ from penworks.config import load_platform_config
 from penworks.core import RealClock
 from penworks.model import SiteModel
 from penworks.runtime import Platform
-from tests.conftest import free_port
+from tests.conftest import add_operator, free_port, sign_in
 from tests.unit.connectors.bacnet.peer import PeerDevice
 from tests.unit.connectors.bacnet.support import devices as bacnet_running
 from tests.unit.connectors.bacnet.support import free_port as free_udp_port
@@ -122,6 +122,7 @@ async def discover_cli(protocol: str, target: str, out: Path, config_out: Path) 
 @asynccontextmanager
 async def platform_on(config_file: Path) -> AsyncIterator[str]:
     config = load_platform_config(config_file)
+    await add_operator(config.data_dir)
     platform = Platform(config, RealClock(), SiteModel.load(config.site))
     ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
     task = asyncio.create_task(platform.run(on_ready=ready.set_result))
@@ -160,6 +161,7 @@ async def test_a_discovered_draft_runs_as_it_is(case: Case, tmp_path: Path) -> N
             yaml.safe_dump({"site": site_file.name, "connectors": connectors, "api": {"port": 0}})
         )
         async with platform_on(config_file) as url, httpx.AsyncClient(base_url=url) as client:
+            await sign_in(client)
             seen = await latest(client, case.point)
             assert seen["value"] == pytest.approx(case.value)
             assert seen["quality"] == "good"

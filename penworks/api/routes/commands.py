@@ -1,5 +1,9 @@
 """Commands: write a point at a priority with a reason, relinquish a level, see a point's
-priority array, the interlocks and the audit log of every command."""
+priority array, the interlocks and the audit log of every command.
+
+Who commands is the signed-in principal (the audit log names it); it needs the command
+permission and a point it may command. A point it may not see answers 404 before the command
+path, exactly as an unknown one, and is not in the audit log."""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ from penworks.api.context import Context
 from penworks.api.params import Instant, PointId
 from penworks.api.problems import ProblemError
 from penworks.api.responses import problems
+from penworks.api.security import Commander, Reader, SystemUser, check_point
+from penworks.auth.types import Action, Principal
 from penworks.control import (
     Actor,
     ActorKind,
@@ -33,7 +39,7 @@ def _not_blank(text: str) -> str:
     return text
 
 
-# Who and why go into the audit log: blank text would say nothing there.
+# Why goes into the audit log: blank text would say nothing there.
 Text = Annotated[str, AfterValidator(_not_blank)]
 
 # How each refusal answers: status and problem type.
@@ -51,7 +57,8 @@ _REFUSALS: dict[Refusal, tuple[int, str]] = {
 
 
 class CommandIn(BaseModel):
-    """A command from a person (apps and rules command through their own interfaces)."""
+    """A command from the signed-in person (apps and rules command through their own
+    interfaces)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -67,7 +74,6 @@ class CommandIn(BaseModel):
         "life safety, for interlocks only",
     )
     reason: Text = Field(min_length=1, max_length=2000, description="Why: kept in the audit log")
-    user: Text = Field(min_length=1, max_length=100, description="Who commands")
     idempotency_key: str | None = Field(
         None, min_length=1, max_length=200,
         description="Send the same key again (a retry) and the command takes effect once",
@@ -110,6 +116,10 @@ class CommandOut(BaseModel):
         )
 
 
+def _actor(principal: Principal) -> Actor:
+    return Actor(ActorKind.OPERATOR, principal.actor_name)
+
+
 def _control(context: Context) -> ControlService:
     if context.control is None:
         raise ProblemError(503, "Control not running", "this platform runs no command path",
@@ -133,11 +143,13 @@ def _answer(outcome: CommandOutcome) -> CommandOut:
     "device has confirmed it by reading it back, or when confirmation timed out (status "
     "failed). A refused command answers with a problem naming the reason (403 permission, "
     "409 interlock, expired or not writable, 422 value or limits, 429 rate limit); every "
-    "command, refused or not, is in the audit log.",
-    responses=problems(403, 404, 409, 422, 429, 503),
+    "such command, refused or not, is in the audit log under the signed-in user. A point the "
+    "user may not see is 404 (as an unknown one), one it sees but may not command 403.",
+    responses=problems(401, 403, 404, 409, 422, 429, 503),
 )
-async def command(context: Context, body: CommandIn) -> CommandOut:
+async def command(context: Context, principal: Commander, body: CommandIn) -> CommandOut:
     control = _control(context)
+    check_point(context, principal, body.point, Action.COMMAND)
     expires = body.expires_at
     if body.ttl_s is not None:
         ttl_end = context.clock.now() + timedelta(seconds=body.ttl_s)
@@ -146,7 +158,7 @@ async def command(context: Context, body: CommandIn) -> CommandOut:
         point=body.point,
         value=body.value,
         priority=body.priority,
-        actor=Actor(ActorKind.OPERATOR, body.user),
+        actor=_actor(principal),
         reason=body.reason,
         idempotency_key=body.idempotency_key,
         expires_at=expires,
@@ -158,35 +170,52 @@ async def command(context: Context, body: CommandIn) -> CommandOut:
     "/api/points/{point_id}/priority/{level}",
     summary="Relinquish a level",
     description="Give up the value written at this level; the next occupied level (or the "
-    "relinquish default) takes over. Refused while an interlock holds the point.",
-    responses=problems(403, 404, 409, 422, 503),
+    "relinquish default) takes over. Refused while an interlock holds the point. The "
+    "signed-in user relinquishes (as for a command).",
+    responses=problems(401, 403, 404, 409, 422, 503),
 )
 async def relinquish(
     context: Context,
+    principal: Commander,
     point_id: PointId,
     level: Annotated[int, Path(ge=3, le=16, description="The level to relinquish")],
-    user: Annotated[Text, Query(min_length=1, max_length=100, description="Who relinquishes")],
     reason: Annotated[Text, Query(min_length=1, max_length=2000, description="Why")],
 ) -> CommandOut:
+    control = _control(context)
+    check_point(context, principal, point_id, Action.COMMAND)
     request = CommandRequest(
         point=point_id,
         value=None,
         priority=level,
-        actor=Actor(ActorKind.OPERATOR, user),
+        actor=_actor(principal),
         reason=reason,
     )
-    return _answer(await _control(context).submit(request))
+    return _answer(await control.submit(request))
 
 
 @router.get(
     "/api/points/{point_id}/priority",
     summary="Priority array of a point",
     description="The 16 levels (who wrote each, when), the effective value and level, the "
-    "relinquish default and the interlocks holding the point.",
-    responses=problems(404, 422, 503),
+    "relinquish default and the interlocks holding the point (with the point that triggered "
+    "each, null where that is one the user may not see).",
+    responses=problems(401, 403, 404, 422, 503),
 )
-async def priority_array(context: Context, point_id: PointId) -> dict[str, Any]:
-    return _control(context).priority_array(point_id).to_json()
+async def priority_array(context: Context, principal: Reader, point_id: PointId) -> dict[str, Any]:
+    control = _control(context)
+    check_point(context, principal, point_id)
+    array = control.priority_array(point_id).to_json()
+    for hold in array["holds"]:
+        if not _sees(context, principal, hold["trigger"]):
+            hold["trigger"] = None  # another tenant's point: not even its id
+    return array
+
+
+def _sees(context: Context, principal: Principal, point_id: str) -> bool:
+    model = context.model
+    return model.has_point(point_id) and context.policy.can_read_point(
+        principal, model.point(point_id)
+    )
 
 
 @router.get(
@@ -194,9 +223,9 @@ async def priority_array(context: Context, point_id: PointId) -> dict[str, Any]:
     summary="Interlocks",
     description="Every interlock instance: its trigger point, whether it is active, the "
     "points it commands and holds.",
-    responses=problems(503),
+    responses=problems(401, 403, 503),
 )
-async def interlocks(context: Context) -> list[dict[str, Any]]:
+async def interlocks(context: Context, principal: SystemUser) -> list[dict[str, Any]]:
     return [status.to_json() for status in _control(context).interlocks()]
 
 
@@ -205,10 +234,11 @@ async def interlocks(context: Context) -> list[dict[str, Any]]:
     summary="Audit log of commands",
     description="Every command, newest first: who or what, why, value, priority, result, "
     "including refusals and retries.",
-    responses=problems(422, 503),
+    responses=problems(401, 403, 422, 503),
 )
 async def audit(
     context: Context,
+    principal: SystemUser,
     point: Annotated[str | None, Query(description="Only commands to this point")] = None,
     start: Annotated[Instant | None, Query(description="From (ISO 8601 with offset)")] = None,
     end: Annotated[Instant | None, Query(description="Before (ISO 8601 with offset)")] = None,

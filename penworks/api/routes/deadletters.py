@@ -1,4 +1,5 @@
-"""Dead letters: input that could not become an observation, kept with the reason."""
+"""Dead letters: input that could not become an observation, kept with the reason (the
+system permission: raw payloads are anyone's data)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Query
 from penworks.api.context import Context
 from penworks.api.responses import problems
 from penworks.api.schemas import DeadLetterCountOut, DeadLetterOut
+from penworks.api.security import SystemUser
 
 router = APIRouter(tags=["dead letters"])
 
@@ -20,10 +22,11 @@ PAYLOAD_SHOWN = 4096  # bytes of each payload in the answer
     summary="Newest dead letters",
     description=f"Newest first. Payloads show at most {PAYLOAD_SHOWN} bytes, as UTF-8 text "
     "and, when the payload is not valid UTF-8, also as base64.",
-    responses=problems(422, 503),
+    responses=problems(401, 403, 422, 503),
 )
 async def dead_letters(
     context: Context,
+    principal: SystemUser,
     source: Annotated[
         str | None, Query(description="Only from this connector", examples=["mqtt"])
     ] = None,
@@ -37,7 +40,7 @@ async def dead_letters(
     "/api/deadletters/counts",
     summary="Dead letters counted",
     description="How many dead letters per source, channel and reason, with the newest time.",
-    responses=problems(503),
+    responses=problems(401, 403, 503),
 )
-async def dead_letter_counts(context: Context) -> list[DeadLetterCountOut]:
+async def dead_letter_counts(context: Context, principal: SystemUser) -> list[DeadLetterCountOut]:
     return [DeadLetterCountOut.of(c) for c in await context.history.dead_letter_counts()]

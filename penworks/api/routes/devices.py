@@ -1,4 +1,4 @@
-"""Devices: how every device that a connector reaches is doing."""
+"""Devices: how every device that a connector reaches is doing (the system permission)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from penworks.api.context import Context
 from penworks.api.responses import problems
 from penworks.api.schemas import DeviceOut
+from penworks.api.security import SystemUser
 
 router = APIRouter(tags=["devices"])
 
@@ -18,10 +19,11 @@ router = APIRouter(tags=["devices"])
     summary="Device health",
     description="Every device of every connector: state (online, degraded, offline), last "
     "contact, errors and the latency of its last read. Offline devices come first.",
-    responses=problems(422),
+    responses=problems(401, 403, 422),
 )
 async def devices(
     context: Context,
+    principal: SystemUser,
     connector: Annotated[
         str | None, Query(description="Only this connector", examples=["modbus"])
     ] = None,

@@ -1,16 +1,20 @@
-"""GET /api/health: is the platform up, and how are its parts doing."""
+"""GET /api/health: is the platform up (anyone may ask), and how are its parts doing (the
+system permission)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.encoders import jsonable_encoder
 
 import penworks
 from penworks.api.context import Context
-from penworks.api.schemas import Health, SiteInfo
+from penworks.api.responses import problems
+from penworks.api.schemas import Health, Liveness, SiteInfo
+from penworks.api.security import MaybeAuthed
+from penworks.auth.types import Action
 from penworks.core import PenworksError
 
 router = APIRouter(tags=["health"])
@@ -21,15 +25,22 @@ OFFLINE = "offline"
 @router.get(
     "/api/health",
     summary="Platform health",
-    description="Version, site, uptime and the live status of every component. "
+    description="Without a token (a load balancer's liveness probe), or for a user without "
+    "the system permission: only status and version. With the system permission: also the "
+    "site, uptime and the live status of every component. "
     "The status is `degraded` when any component (at any depth) reports `state: offline`; "
     "the response is 200 either way so that monitors can read the details.",
+    responses=problems(401),
+    openapi_extra={"security": [{}]},  # the token is optional here
 )
-async def health(context: Context) -> Health:
+async def health(context: Context, principal: MaybeAuthed) -> Health | Liveness:
     components = await _components(context)
+    status: Literal["ok", "degraded"] = "degraded" if _any_offline(components) else "ok"
+    if principal is None or not principal.may(Action.SYSTEM):
+        return Liveness(status=status, version=penworks.__version__)
     site = context.model.definition
     return Health(
-        status="degraded" if _any_offline(components) else "ok",
+        status=status,
         version=penworks.__version__,
         site=SiteInfo(id=site.id, name=site.name),
         uptime_s=round(context.uptime_s(), 3),

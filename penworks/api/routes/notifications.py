@@ -1,4 +1,5 @@
-"""Notifications: who was told about what, over which channel, and how it went."""
+"""Notifications: who was told about what, over which channel, and how it went (the system
+permission: deliveries name recipients and every tenant's alarms)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from penworks.api.context import Context
 from penworks.api.params import Instant
 from penworks.api.problems import ProblemError
 from penworks.api.responses import problems
+from penworks.api.security import SystemUser
 
 router = APIRouter(tags=["alarms"])
 
@@ -19,10 +21,11 @@ router = APIRouter(tags=["alarms"])
     summary="Notification deliveries",
     description="Every delivery attempt, newest first: the alarm or notice, channel, "
     "recipients, status (sent, retrying, failed, ...) and the error of a failed attempt.",
-    responses=problems(404, 422, 503),
+    responses=problems(401, 403, 404, 422, 503),
 )
 async def deliveries(
     context: Context,
+    principal: SystemUser,
     key: Annotated[str | None, Query(description="Only for this alarm id (or notice key)")] = None,
     start: Annotated[Instant | None, Query(description="From (ISO 8601 with offset)")] = None,
     end: Annotated[Instant | None, Query(description="Before (ISO 8601 with offset)")] = None,

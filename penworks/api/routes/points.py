@@ -11,6 +11,7 @@ from penworks.api.params import Brick, Duration, Instant, PointId, Within
 from penworks.api.problems import ProblemError
 from penworks.api.responses import problems
 from penworks.api.schemas import HistoryOut, LatestValue, PointOut, PointPage, Sample
+from penworks.api.security import Reader, check_place, check_point, visible_points
 from penworks.api.window import resolve_window
 from penworks.core import Point, PointKind
 from penworks.store import Aggregate
@@ -24,20 +25,25 @@ _NUMERIC_AGGREGATES = (Aggregate.AVG, Aggregate.MIN, Aggregate.MAX)
     "/api/points",
     summary="List points",
     description="Points of the model in model order, optionally filtered by Brick class "
-    "and location, one page at a time.",
-    responses=problems(400, 404, 422),
+    "and location, one page at a time; only the points the principal may see (and `within` "
+    "a place it may not see is 404, as an unknown one).",
+    responses=problems(400, 401, 403, 404, 422),
 )
 async def list_points(
     context: Context,
+    principal: Reader,
     brick: Brick = None,
     within: Within = None,
     limit: Annotated[int, Query(ge=1, le=1000, description="Page size")] = 100,
     offset: Annotated[int, Query(ge=0, description="Items to skip")] = 0,
 ) -> PointPage:
+    if within is not None:
+        check_place(context, principal, within)
     if brick is None and within is None:
         matched = context.model.points()
     else:
         matched = context.model.find_points(brick=brick, within=within)
+    matched = visible_points(context, principal, matched)
     page = matched[offset : offset + limit]
     return PointPage(
         total=len(matched), limit=limit, offset=offset, items=[PointOut.of(p) for p in page]
@@ -47,10 +53,10 @@ async def list_points(
 @router.get(
     "/api/points/{point_id}",
     summary="One point",
-    responses=problems(404, 422),
+    responses=problems(401, 403, 404, 422),
 )
-async def get_point(context: Context, point_id: PointId) -> PointOut:
-    return PointOut.of(context.model.point(point_id))
+async def get_point(context: Context, principal: Reader, point_id: PointId) -> PointOut:
+    return PointOut.of(check_point(context, principal, point_id))
 
 
 @router.get(
@@ -58,10 +64,10 @@ async def get_point(context: Context, point_id: PointId) -> PointOut:
     summary="Latest value of a point",
     description="The newest stored observation. 404 when the point is unknown, or known "
     "but without any value yet (the problem's type then ends in `no-value`).",
-    responses=problems(404, 422, 503),
+    responses=problems(401, 403, 404, 422, 503),
 )
-async def point_latest(context: Context, point_id: PointId) -> LatestValue:
-    context.model.point(point_id)
+async def point_latest(context: Context, principal: Reader, point_id: PointId) -> LatestValue:
+    check_point(context, principal, point_id)
     found = await context.history.latest([point_id])
     if point_id not in found:
         raise ProblemError(
@@ -80,10 +86,11 @@ async def point_latest(context: Context, point_id: PointId) -> LatestValue:
     "the last hour. With an aggregate, one value per interval (ts = interval start, aligned "
     "to the epoch) for intervals that hold data; avg, min and max need a number point. "
     "Without an interval, an aggregate uses the window split into 360 intervals.",
-    responses=problems(400, 404, 422, 503),
+    responses=problems(400, 401, 403, 404, 422, 503),
 )
 async def point_history(
     context: Context,
+    principal: Reader,
     point_id: PointId,
     start: Annotated[
         Instant | None,
@@ -101,7 +108,7 @@ async def point_history(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100_000, description="Most values returned")] = 10_000,
 ) -> HistoryOut:
-    point = context.model.point(point_id)
+    point = check_point(context, principal, point_id)
     _check_aggregate(point, agg)
     window = resolve_window(context.clock.now(), start, end, agg, interval)
     found = await context.history.range(

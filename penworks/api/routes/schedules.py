@@ -11,6 +11,7 @@ from penworks.api.context import Context
 from penworks.api.params import Instant
 from penworks.api.problems import ProblemError
 from penworks.api.responses import problems
+from penworks.api.security import Reader
 from penworks.rules import ScheduleBook
 
 router = APIRouter(tags=["schedules"])
@@ -31,10 +32,11 @@ def _book(context: Context) -> ScheduleBook:
     description="Every schedule at an instant (default: now): on or off, the period it is in, "
     "the next change and why (weekly, holiday, make-up working day, exception); plus "
     "warnings when a holiday calendar does not cover this year.",
-    responses=problems(404, 422),
+    responses=problems(401, 403, 404, 422),
 )
 async def list_schedules(
     context: Context,
+    principal: Reader,
     at: Annotated[Instant | None, Query(description="The instant (ISO 8601 with offset)")] = None,
 ) -> dict[str, Any]:
     book = _book(context)
@@ -50,10 +52,11 @@ async def list_schedules(
     "/api/schedules/{schedule_id}",
     summary="One schedule",
     description="The schedule at an instant and its plan for the following days.",
-    responses=problems(404, 422),
+    responses=problems(401, 403, 404, 422),
 )
 async def get_schedule(
     context: Context,
+    principal: Reader,
     schedule_id: ScheduleId,
     at: Annotated[Instant | None, Query(description="The instant (ISO 8601 with offset)")] = None,
     start: Annotated[date | None, Query(description="First day of the plan (local)")] = None,

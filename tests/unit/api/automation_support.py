@@ -10,12 +10,14 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
-from penworks.api import create_app
+from penworks.auth.policy import SharingConfig
+from penworks.auth.types import Principal
 from penworks.control import ControlService
 from penworks.core import Clock
 from penworks.model import SiteModel
 from penworks.rules import AlarmBook, Notifier, ScheduleBook
 from penworks.rules.rule_files import RuleFiles
+from tests.unit.api.auth_support import ADMIN, FakeAuth, bearer, secured_app
 from tests.unit.api.fakes import MemoryHistory
 from tests.unit.api.problem_check import assert_problem
 
@@ -33,11 +35,16 @@ def app_over(
     rules: RuleFiles | None = None,
     schedules: ScheduleBook | None = None,
     notifier: Notifier | None = None,
+    auth: FakeAuth | None = None,
+    sharing: SharingConfig | None = None,
 ) -> FastAPI:
-    """The API over a real model and whichever real services a test runs."""
-    return create_app(
-        model=model,
-        history=MemoryHistory(),
+    """The API over a real model and whichever real services a test runs; `auth` knows the
+    principals a test signs in as (the administrator always)."""
+    return secured_app(
+        model,
+        MemoryHistory(),
+        auth=auth,
+        sharing=sharing,
         clock=clock,
         control=control,
         alarms=alarms,
@@ -48,10 +55,16 @@ def app_over(
 
 
 @contextlib.asynccontextmanager
-async def client_of(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """An httpx client that talks to the app in-process."""
+async def client_of(
+    app: FastAPI, who: Principal | None = ADMIN
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client that talks to the app in-process, signed in as `who` (None: not
+    signed in)."""
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://penworks.test") as client:
+    headers = bearer(who) if who is not None else {}
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://penworks.test", headers=headers
+    ) as client:
         yield client
 
 

@@ -1,4 +1,5 @@
-"""Fixtures: an app over a small fake site, and an httpx client that talks to it in-process."""
+"""Fixtures: an app over a small fake site, and an httpx client that talks to it in-process,
+signed in as an administrator (tests about security sign in as others)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from penworks.api import create_app
 from penworks.core import Point, PointKind, SimClock
 from penworks.model.schema import SiteDef
+from tests.unit.api.auth_support import ADMIN, FakeAuth, bearer, secured_app
 from tests.unit.api.fakes import FakeModel, FakeStatus, MemoryHistory
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -75,12 +76,27 @@ def status() -> FakeStatus:
 
 
 @pytest.fixture
-def app(model: FakeModel, history: MemoryHistory, status: FakeStatus) -> FastAPI:
-    return create_app(model=model, history=history, status=status, clock=SimClock(NOW))
+def auth() -> FakeAuth:
+    return FakeAuth()
+
+
+@pytest.fixture
+def app(model: FakeModel, history: MemoryHistory, status: FakeStatus, auth: FakeAuth) -> FastAPI:
+    return secured_app(model, history, auth=auth, status=status, clock=SimClock(NOW))
 
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://penworks.test", headers=bearer(ADMIN)
+    ) as c:
+        yield c
+
+
+@pytest.fixture
+async def anonymous(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client that does not sign in."""
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://penworks.test") as c:
         yield c

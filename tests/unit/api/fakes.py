@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from penworks.core import DeadLetter, ModelError, Observation, Point, StoreError, UnknownPointError
-from penworks.model import UnknownEntityError
+from penworks.model import Entity, EntityKind, UnknownEntityError
 from penworks.model.schema import SiteDef
 from penworks.store import Aggregate, DeadLetterCount
 
@@ -33,7 +33,8 @@ def _is_a(brick: str, ancestor: str) -> bool:
 
 
 class FakeModel:
-    """A ModelView over a fixed list of points; entities are the prefixes of their ids."""
+    """A ModelView over a fixed list of points; entities are the prefixes of their ids (the
+    access policy reads them too: their tenant is that of the points they hold, if one)."""
 
     def __init__(self, definition: SiteDef, points: Sequence[Point]) -> None:
         self.definition = definition
@@ -55,12 +56,29 @@ class FakeModel:
     def has_point(self, point_id: str) -> bool:
         return point_id in self._by_id
 
-    def entity(self, entity_id: str) -> object:
-        if entity_id in self._entities:
-            return entity_id
-        if entity_id in self._by_id:
-            return self._by_id[entity_id]
-        raise UnknownEntityError(entity_id)
+    def entity(self, entity_id: str) -> Entity:
+        if entity_id not in self._entities and entity_id not in self._by_id:
+            raise UnknownEntityError(entity_id)
+        parent, _, local = entity_id.rpartition(".")
+        tenants = {p.tenant for p in self._points if p.id.startswith(entity_id + ".")}
+        return Entity(
+            entity_id,
+            local,
+            local,
+            "Location",
+            EntityKind.SPACE,
+            parent=parent or None,
+            tenant=tenants.pop() if len(tenants) == 1 else None,
+        )
+
+    def find_entities(self, brick: str | None = None, within: str | None = None) -> list[Entity]:
+        if brick is not None and brick not in BRICK_PARENTS:
+            return []  # the fake knows only point classes
+        return [
+            self.entity(e)
+            for e in sorted(self._entities)
+            if within is None or e.startswith(within + ".")
+        ]
 
     def find_points(self, brick: str | None = None, within: str | None = None) -> list[Point]:
         if brick is not None and brick not in BRICK_PARENTS:

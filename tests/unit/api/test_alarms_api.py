@@ -11,9 +11,12 @@ from typing import Any
 import httpx
 import pytest
 
+from penworks.auth.policy import SharingConfig
+from penworks.auth.types import Role
 from penworks.core import SimClock
 from penworks.model import SiteModel
 from penworks.rules import AlarmBook, AlarmPriority
+from tests.unit.api.auth_support import FakeAuth, principal
 from tests.unit.api.automation_support import (
     SMALL_OFFICE,
     app_over,
@@ -27,6 +30,8 @@ COLD = "zone_too_cold:b15.f3.r302.zone_air_temp"
 STUFFY = "co2_high:b15.f4.r401.zone_co2"
 FLOODED = "b15.f2"
 ACTIONS = ("ack", "shelve", "unshelve", "comment", "service")
+LI_WEI = principal(Role.OPERATOR, username="li.wei")
+LOBBY = "b15.f1.lobby"
 
 
 @dataclass
@@ -71,7 +76,8 @@ async def rig(office: SiteModel) -> AsyncIterator[Rig]:
     await book.condition(
         condition(clock, STUFFY, active=False, priority=AlarmPriority.LOW, area="b15.f4")
     )
-    async with client_of(app_over(office, clock, alarms=book)) as client:
+    app = app_over(office, clock, alarms=book, auth=FakeAuth(LI_WEI))
+    async with client_of(app, LI_WEI) as client:
         yield Rig(book, clock, client)
 
 
@@ -136,9 +142,9 @@ async def test_one_alarm(rig: Rig) -> None:
     }
 
 
-async def test_acknowledge_with_user_and_comment(rig: Rig) -> None:
+async def test_acknowledge_as_the_signed_in_user_with_a_comment(rig: Rig) -> None:
     rig.clock.advance(30)
-    view = await rig.ok("ack", user="li.wei", comment="checking the VAV")
+    view = await rig.ok("ack", comment="checking the VAV")
     assert view["state"] == "ack_active"
     assert view["ack"] == {
         "by": "li.wei",
@@ -152,24 +158,24 @@ async def test_acknowledge_with_user_and_comment(rig: Rig) -> None:
         "checking the VAV",
     )
     assert (latest["from"], latest["to"]) == ("unack_active", "ack_active")
-    detail = assert_kind(await rig.act("ack", user="li.wei"), 409, "alarm-refused")
+    detail = assert_kind(await rig.act("ack"), 409, "alarm-refused")
     assert "already acknowledged by li.wei" in detail
 
 
 async def test_the_comment_of_an_ack_is_optional(rig: Rig) -> None:
-    view = await rig.ok("ack", COLD, user="li.wei")
+    view = await rig.ok("ack", COLD)
     assert view["ack"]["comment"] == ""
 
 
 async def test_acknowledging_a_normal_alarm_is_409(rig: Rig) -> None:
-    response = await rig.act("ack", STUFFY, user="li.wei")
+    response = await rig.act("ack", STUFFY)
     assert_kind(response, 409, "alarm-refused", "is normal: nothing to acknowledge")
     assert (await rig.get(f"/api/alarms/{STUFFY}"))["ack"] is None
 
 
 @pytest.mark.parametrize("duration", ["PT1H30M", 5400, "5400", 5400.0])
 async def test_shelve_for_a_duration_in_iso_or_seconds(rig: Rig, duration: object) -> None:
-    view = await rig.ok("shelve", user="li.wei", duration=duration, reason="sensor recalibration")
+    view = await rig.ok("shelve", duration=duration, reason="sensor recalibration")
     assert view["state"] == "shelved"
     assert view["shelf"] == {
         "by": "li.wei",
@@ -181,23 +187,23 @@ async def test_shelve_for_a_duration_in_iso_or_seconds(rig: Rig, duration: objec
 
 
 async def test_shelving_beyond_the_maximum_is_409(rig: Rig) -> None:
-    response = await rig.act("shelve", user="li.wei", duration="PT8H1S", reason="r")
+    response = await rig.act("shelve", duration="PT8H1S", reason="r")
     assert_kind(response, 409, "alarm-refused", "up to 8:00:00")
     assert (await rig.get(f"/api/alarms/{HOT}"))["shelf"] is None
-    assert (await rig.ok("shelve", user="li.wei", duration="PT8H", reason="r"))["shelf"]
+    assert (await rig.ok("shelve", duration="PT8H", reason="r"))["shelf"]
 
 
 async def test_unshelve_returns_the_alarm_now(rig: Rig) -> None:
-    await rig.ok("shelve", user="li.wei", duration=600, reason="r")
-    view = await rig.ok("unshelve", user="li.wei", comment="fixed sooner")
+    await rig.ok("shelve", duration=600, reason="r")
+    view = await rig.ok("unshelve", comment="fixed sooner")
     assert (view["state"], view["shelf"]) == ("unack_active", None)
     assert (await rig.causes())[:2] == ["unshelve", "shelve"]
-    again = await rig.act("unshelve", user="li.wei")
+    again = await rig.act("unshelve")
     assert_kind(again, 409, "alarm-refused", "is not shelved")
 
 
 async def test_a_comment_goes_into_the_history_only(rig: Rig) -> None:
-    view = await rig.ok("comment", user="li.wei", text="tenant says it is fine")
+    view = await rig.ok("comment", text="tenant says it is fine")
     assert view["state"] == "unack_active"
     [latest, _] = await rig.get(f"/api/alarms/{HOT}/history")
     assert (latest["cause"], latest["user"], latest["comment"]) == (
@@ -209,7 +215,7 @@ async def test_a_comment_goes_into_the_history_only(rig: Rig) -> None:
 
 
 async def test_out_of_service_and_back(rig: Rig) -> None:
-    out = await rig.ok("service", user="li.wei", out=True, reason="sensor replaced")
+    out = await rig.ok("service", out=True, reason="sensor replaced")
     assert out["state"] == "out_of_service"
     assert out["out_of_service"] == {
         "by": "li.wei",
@@ -217,27 +223,27 @@ async def test_out_of_service_and_back(rig: Rig) -> None:
         "since": rig.clock.now().isoformat(),
     }
     assert_kind(
-        await rig.act("service", user="li.wei", out=True, reason="again"),
+        await rig.act("service", out=True, reason="again"),
         409,
         "alarm-refused",
         "already out of service",
     )
     assert_kind(
-        await rig.act("shelve", user="li.wei", duration=60, reason="r"),
+        await rig.act("shelve", duration=60, reason="r"),
         409,
         "alarm-refused",
         "return it to service first",
     )
-    back = await rig.ok("service", user="li.wei", out=False)
+    back = await rig.ok("service", out=False)
     assert (back["state"], back["out_of_service"]) == ("unack_active", None)
     assert (await rig.causes())[:2] == ["return_to_service", "out_of_service"]
-    again = await rig.act("service", user="li.wei", out=False)
+    again = await rig.act("service", out=False)
     assert_kind(again, 409, "alarm-refused", "is in service")
 
 
 async def test_history_newest_first_with_a_limit(rig: Rig) -> None:
-    await rig.ok("comment", user="li.wei", text="one")
-    await rig.ok("ack", user="li.wei")
+    await rig.ok("comment", text="one")
+    await rig.ok("ack")
     history = await rig.get(f"/api/alarms/{HOT}/history")
     assert [t["cause"] for t in history] == ["ack", "comment", "condition"]
     assert history[0]["alarm"]["state"] == "ack_active"  # the alarm just after each
@@ -249,7 +255,7 @@ async def test_history_newest_first_with_a_limit(rig: Rig) -> None:
 
 
 async def test_kpis(rig: Rig) -> None:
-    await rig.ok("shelve", COLD, user="li.wei", duration=60, reason="r")
+    await rig.ok("shelve", COLD, duration=60, reason="r")
     kpis = await rig.get("/api/alarms/kpis")
     assert kpis["at"] == rig.clock.now().isoformat()
     assert (kpis["standing_total"], kpis["unacknowledged"], kpis["shelved"]) == (1, 1, 1)
@@ -279,17 +285,47 @@ async def test_floods_per_area(rig: Rig) -> None:
     assert (await rig.get("/api/alarms/kpis"))["flooding_areas"] == [FLOODED]
 
 
+async def test_a_tenant_sees_floods_where_it_sees_with_only_its_alarms(
+    office: SiteModel,
+) -> None:
+    """The ground floor floods; Nib sees it (the lobby is shared), with only the lobby's
+    alarm among the suppressed, not the exhibition hall's."""
+    clock = ManualClock()
+    book = make_book(clock, flood_threshold=3, flood_release_below=1)
+    raised = ["lobby.zone_air_temp", "hall.zone_air_temp", "hall.zone_co2"]
+    held = ["hall.vav.damper", "lobby.zone_co2"]
+    for point in raised + held:
+        await book.condition(condition(clock, f"odd:b15.f1.{point}", area="b15.f1"))
+    nib = principal(Role.TENANT_USER, "nib")
+    app = app_over(
+        office, clock, alarms=book, auth=FakeAuth(nib), sharing=SharingConfig(shared=[LOBBY])
+    )
+    async with client_of(app, nib) as client:
+        [seen] = (await client.get("/api/alarms/floods")).json()
+        listed = (await client.get("/api/alarms")).json()
+        kpis = await client.get("/api/alarms/kpis")
+    async with client_of(app) as client:
+        [everything] = (await client.get("/api/alarms/floods")).json()
+    assert everything["suppressed"] == [f"odd:b15.f1.{p}" for p in held]
+    assert (seen["area"], seen["suppressed"]) == ("b15.f1", ["odd:b15.f1.lobby.zone_co2"])
+    assert {a["id"] for a in listed} == {
+        "odd:b15.f1.lobby.zone_air_temp",
+        "odd:b15.f1.lobby.zone_co2",
+    }
+    assert kpis.status_code == 403  # they count the whole park
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [("GET", ""), ("GET", "/history")] + [("POST", f"/{action}") for action in ACTIONS],
 )
 async def test_an_unknown_alarm_is_404(rig: Rig, method: str, path: str) -> None:
     body = {
-        "/ack": {"user": "u"},
-        "/shelve": {"user": "u", "duration": 60, "reason": "r"},
-        "/unshelve": {"user": "u"},
-        "/comment": {"user": "u", "text": "t"},
-        "/service": {"user": "u", "out": True, "reason": "r"},
+        "/ack": {},
+        "/shelve": {"duration": 60, "reason": "r"},
+        "/unshelve": {},
+        "/comment": {"text": "t"},
+        "/service": {"out": True, "reason": "r"},
     }.get(path)
     response = await rig.client.request(method, f"/api/alarms/nope:b15.x{path}", json=body)
     assert_kind(response, 404, "unknown-alarm", "nope:b15.x")
@@ -298,26 +334,24 @@ async def test_an_unknown_alarm_is_404(rig: Rig, method: str, path: str) -> None
 @pytest.mark.parametrize(
     ("action", "body", "invalid"),
     [
-        ("ack", {}, "user"),
-        ("ack", {"user": ""}, "user"),
-        ("ack", {"user": "u", "colour": "red"}, "colour"),
-        ("ack", {"user": "u", "comment": "x" * 2001}, "comment"),
-        ("shelve", {"user": "u", "reason": "r"}, "duration"),
-        ("shelve", {"user": "u", "duration": "soon", "reason": "r"}, "duration"),
-        ("shelve", {"user": "u", "duration": 60}, "reason"),
-        ("shelve", {"user": "u", "duration": 60, "reason": ""}, "reason"),
-        ("unshelve", {"comment": "c"}, "user"),
-        ("comment", {"user": "u"}, "text"),
-        ("comment", {"user": "u", "text": ""}, "text"),
-        ("comment", {"user": "  ", "text": "t"}, "user"),  # blank: 422, not a refusal
-        ("comment", {"user": "u", "text": " \n"}, "text"),
-        ("shelve", {"user": "u", "duration": 0, "reason": "r"}, "duration"),
-        ("shelve", {"user": "u", "duration": "-PT1M", "reason": "r"}, "duration"),
-        ("shelve", {"user": "u", "duration": 60, "reason": "  "}, "reason"),
-        ("service", {"user": "u", "out": True}, "reason"),
-        ("service", {"user": "u", "out": True, "reason": " "}, "reason"),
-        ("service", {"user": "u"}, "out"),
-        ("service", {"user": "u", "out": "perhaps"}, "out"),
+        ("ack", {"user": "li.wei"}, "user"),  # who acts is who signed in
+        ("ack", {"colour": "red"}, "colour"),
+        ("ack", {"comment": "x" * 2001}, "comment"),
+        ("shelve", {"reason": "r"}, "duration"),
+        ("shelve", {"duration": "soon", "reason": "r"}, "duration"),
+        ("shelve", {"duration": 60}, "reason"),
+        ("shelve", {"duration": 60, "reason": ""}, "reason"),
+        ("unshelve", {"comment": "c", "user": "u"}, "user"),
+        ("comment", {}, "text"),
+        ("comment", {"text": ""}, "text"),
+        ("comment", {"text": " \n"}, "text"),
+        ("shelve", {"duration": 0, "reason": "r"}, "duration"),
+        ("shelve", {"duration": "-PT1M", "reason": "r"}, "duration"),
+        ("shelve", {"duration": 60, "reason": "  "}, "reason"),
+        ("service", {"out": True}, "reason"),
+        ("service", {"out": True, "reason": " "}, "reason"),
+        ("service", {}, "out"),
+        ("service", {"out": "perhaps"}, "out"),
     ],
 )
 async def test_a_bad_body_is_422_naming_the_field(
@@ -343,13 +377,13 @@ async def test_a_bad_body_is_422_naming_the_field(
 async def test_without_an_alarm_book_every_alarm_route_is_503(
     office: SiteModel, method: str, path: str
 ) -> None:
-    body = {"user": "u", "duration": 60, "reason": "r", "text": "t", "out": True}
+    body = {"duration": 60, "reason": "r", "text": "t", "out": True}
     fields = {
-        "ack": ("user",),
-        "shelve": ("user", "duration", "reason"),
-        "unshelve": ("user",),
-        "comment": ("user", "text"),
-        "service": ("user", "out", "reason"),
+        "ack": (),
+        "shelve": ("duration", "reason"),
+        "unshelve": (),
+        "comment": ("text",),
+        "service": ("out", "reason"),
     }
     sent = {k: body[k] for k in fields[path.rsplit("/", 1)[1]]} if method == "POST" else None
     async with client_of(app_over(office, SimClock(T0))) as client:

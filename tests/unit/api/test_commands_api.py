@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
+from penworks.auth.policy import SharingConfig
+from penworks.auth.types import Role
 from penworks.control import (
     ControlConfig,
     InterlockAction,
@@ -22,6 +24,7 @@ from penworks.control.config import CommandLimits
 from penworks.core import SimClock
 from penworks.model import SiteModel
 from penworks.model.select import PointSelector
+from tests.unit.api.auth_support import FakeAuth, principal
 from tests.unit.api.automation_support import (
     SMALL_OFFICE,
     app_over,
@@ -41,6 +44,7 @@ from tests.unit.control.support import (
 
 LIMITED = "b15.f3.r302.vav.setpoint"  # one write a minute
 OCCUPANCY = "b15.f3.r301.lights.occupancy"  # triggers the lights interlock
+LI_WEI = principal(Role.OPERATOR, username="li.wei")
 
 CONFIG = ControlConfig(
     confirm_timeout_s=2.0,
@@ -72,7 +76,7 @@ class Rig:
     client: httpx.AsyncClient
 
     async def command(self, value: Any = 22.0, **fields: Any) -> httpx.Response:
-        body = {"point": SETPOINT, "value": value, "reason": "too cold", "user": "li.wei"}
+        body = {"point": SETPOINT, "value": value, "reason": "too cold"}
         return await self.client.post("/api/commands", json=body | fields)
 
     async def audit(self, **params: Any) -> list[dict[str, Any]]:
@@ -91,7 +95,10 @@ def office() -> SiteModel:
 async def rig(office: SiteModel) -> AsyncIterator[Rig]:
     async with (
         running(office, CONFIG) as control,
-        client_of(app_over(office, control.clock, control=control.service)) as client,
+        client_of(
+            app_over(office, control.clock, control=control.service, auth=FakeAuth(LI_WEI)),
+            LI_WEI,
+        ) as client,
     ):
         yield Rig(control, client)
 
@@ -133,7 +140,6 @@ async def test_priority_defaults_to_manual_operator(rig: Rig) -> None:
     [
         ({"priority": 3}, 403, "command-permission", "levels 8-16, not 3"),
         ({"priority": 6}, 403, "command-permission", "level 6 is reserved"),
-        ({"point": "b15.f3.nowhere"}, 404, "command-unknown-point", "no such point"),
         ({"point": TEMPERATURE}, 409, "command-not-writable", "read-only"),
         ({"expires_at": "2026-03-02T08:59:59Z"}, 409, "command-expired", "expired at"),
         ({"value": 35.0}, 422, "command-limits", "above the point's maximum 30"),
@@ -153,6 +159,13 @@ async def test_a_refusal_is_a_problem_naming_why_and_is_audited(
         "refused",
         kind.removeprefix("command-").replace("-", "_"),
     )
+
+
+async def test_an_unknown_point_is_404_before_the_command_path(rig: Rig) -> None:
+    # as for a point the user may not see (test_isolation): the command path never runs
+    assert_kind(await rig.command(point="b15.f3.nowhere"), 404, "unknown-point", "b15.f3.nowhere")
+    assert rig.control.port.calls == []
+    assert await rig.audit() == []
 
 
 async def test_a_point_no_connector_reaches_is_503(rig: Rig) -> None:
@@ -191,6 +204,30 @@ async def test_an_interlock_holds_its_point_against_operators(rig: Rig) -> None:
     assert [r["refusal"] for r in await rig.audit(point=LIGHTS)] == ["interlock", None]
 
 
+async def test_a_hold_hides_a_trigger_the_user_may_not_see(office: SiteModel) -> None:
+    # Nib's lights are shared with every tenant here: Inkwell's user sees them, held by an
+    # interlock, but not Nib's occupancy sensor that triggered it.
+    inkwell = principal(Role.TENANT_USER, "inkwell")
+    async with running(office, CONFIG) as control:
+        app = app_over(
+            office,
+            control.clock,
+            control=control.service,
+            auth=FakeAuth(inkwell),
+            sharing=SharingConfig(shared=[LIGHTS]),
+        )
+        await control.port.report(OCCUPANCY, True)
+        await eventually(lambda: control.service.priority_array(LIGHTS).effective_priority == 2)
+        async with client_of(app, inkwell) as client:
+            array = (await client.get(f"/api/points/{LIGHTS}/priority")).json()
+        async with client_of(app) as client:  # the administrator sees it
+            full = (await client.get(f"/api/points/{LIGHTS}/priority")).json()
+    assert array["holds"] == [
+        {"interlock": "occupied_lights", "trigger": None, "priority": 2, "value": 100}
+    ]
+    assert full["holds"][0]["trigger"] == OCCUPANCY
+
+
 async def test_the_rate_limit_is_429(rig: Rig) -> None:
     assert (await rig.command(20.0, point=LIMITED)).json()["status"] == "confirmed"
     detail = assert_kind(
@@ -209,9 +246,7 @@ async def test_the_rate_limit_is_429(rig: Rig) -> None:
         ({"reason": None}, "reason"),
         ({"reason": ""}, "reason"),
         ({"reason": "  "}, "reason"),  # the audit log must say why
-        ({"user": None}, "user"),
-        ({"user": ""}, "user"),
-        ({"user": " "}, "user"),
+        ({"user": "li.wei"}, "user"),  # who commands is who signed in
         ({"point": ""}, "point"),
         ({"value": None, "priority": 2.5}, "priority"),
         ({"ttl_s": 0}, "ttl_s"),
@@ -224,7 +259,7 @@ async def test_the_rate_limit_is_429(rig: Rig) -> None:
 async def test_a_bad_body_is_422_naming_the_field(
     rig: Rig, fields: dict[str, Any], invalid: str
 ) -> None:
-    body = {"point": SETPOINT, "value": 22.0, "reason": "too cold", "user": "li.wei"} | fields
+    body = {"point": SETPOINT, "value": 22.0, "reason": "too cold"} | fields
     body = {k: v for k, v in body.items() if v is not None or k == "value"}  # None: left out
     response = await rig.client.post("/api/commands", json=body)
     assert invalid_params(response) == [("body", invalid)]
@@ -233,7 +268,7 @@ async def test_a_bad_body_is_422_naming_the_field(
 
 
 async def test_a_missing_value_is_422_not_a_relinquish(rig: Rig) -> None:
-    body = {"point": SETPOINT, "reason": "r", "user": "li.wei"}
+    body = {"point": SETPOINT, "reason": "r"}
     response = await rig.client.post("/api/commands", json=body)
     assert invalid_params(response) == [("body", "value")]
 
@@ -272,7 +307,7 @@ async def test_relinquish_hands_the_point_to_the_next_level(rig: Rig) -> None:
     await rig.command(22.0, priority=8)
     await rig.command(24.0, priority=10)
     response = await rig.client.delete(
-        f"/api/points/{SETPOINT}/priority/8", params={"user": "li.wei", "reason": "done"}
+        f"/api/points/{SETPOINT}/priority/8", params={"reason": "done"}
     )
     assert response.status_code == 200, response.text
     body = response.json()
@@ -293,7 +328,7 @@ async def test_relinquish_hands_the_point_to_the_next_level(rig: Rig) -> None:
 async def test_relinquishing_the_last_level_leaves_the_point_free(rig: Rig) -> None:
     await rig.command(22.0)
     path = f"/api/points/{SETPOINT}/priority/8"
-    body = (await rig.client.delete(path, params={"user": "li.wei", "reason": "done"})).json()
+    body = (await rig.client.delete(path, params={"reason": "done"})).json()
     assert (body["status"], body["effective"], body["effective_priority"]) == (
         "relinquished",
         None,
@@ -304,13 +339,11 @@ async def test_relinquishing_the_last_level_leaves_the_point_free(rig: Rig) -> N
 @pytest.mark.parametrize(
     ("path", "params", "invalid"),
     [
-        (f"/api/points/{SETPOINT}/priority/2", {"user": "u", "reason": "r"}, ("path", "level")),
-        (f"/api/points/{SETPOINT}/priority/17", {"user": "u", "reason": "r"}, ("path", "level")),
-        (f"/api/points/{SETPOINT}/priority/x", {"user": "u", "reason": "r"}, ("path", "level")),
-        (f"/api/points/{SETPOINT}/priority/8", {"user": "u"}, ("query", "reason")),
-        (f"/api/points/{SETPOINT}/priority/8", {"reason": "r"}, ("query", "user")),
-        (f"/api/points/{SETPOINT}/priority/8", {"user": " ", "reason": "r"}, ("query", "user")),
-        (f"/api/points/{SETPOINT}/priority/8", {"user": "u", "reason": " "}, ("query", "reason")),
+        (f"/api/points/{SETPOINT}/priority/2", {"reason": "r"}, ("path", "level")),
+        (f"/api/points/{SETPOINT}/priority/17", {"reason": "r"}, ("path", "level")),
+        (f"/api/points/{SETPOINT}/priority/x", {"reason": "r"}, ("path", "level")),
+        (f"/api/points/{SETPOINT}/priority/8", {}, ("query", "reason")),
+        (f"/api/points/{SETPOINT}/priority/8", {"reason": " "}, ("query", "reason")),
     ],
 )
 async def test_a_bad_relinquish_is_422(
@@ -320,9 +353,9 @@ async def test_a_bad_relinquish_is_422(
 
 
 async def test_a_relinquish_is_checked_like_any_command(rig: Rig) -> None:
-    params = {"user": "li.wei", "reason": "r"}
+    params = {"reason": "r"}
     unknown = await rig.client.delete("/api/points/b15.nowhere/priority/8", params=params)
-    assert_kind(unknown, 404, "command-unknown-point")
+    assert_kind(unknown, 404, "unknown-point")
     read_only = await rig.client.delete(f"/api/points/{TEMPERATURE}/priority/8", params=params)
     assert_kind(read_only, 409, "command-not-writable")
     too_urgent = await rig.client.delete(f"/api/points/{SETPOINT}/priority/5", params=params)
@@ -391,7 +424,7 @@ async def test_bad_audit_queries_are_422(rig: Rig, query: str, invalid: str) -> 
     ("method", "path"),
     [
         ("POST", "/api/commands"),
-        ("DELETE", f"/api/points/{SETPOINT}/priority/8?user=u&reason=r"),
+        ("DELETE", f"/api/points/{SETPOINT}/priority/8?reason=r"),
         ("GET", f"/api/points/{SETPOINT}/priority"),
         ("GET", "/api/interlocks"),
         ("GET", "/api/audit"),
@@ -400,7 +433,7 @@ async def test_bad_audit_queries_are_422(rig: Rig, query: str, invalid: str) -> 
 async def test_without_control_every_command_route_is_503(
     office: SiteModel, method: str, path: str
 ) -> None:
-    body = {"point": SETPOINT, "value": 22.0, "reason": "r", "user": "u"}
+    body = {"point": SETPOINT, "value": 22.0, "reason": "r"}
     async with client_of(app_over(office, SimClock(T0))) as client:
         sent = body if method == "POST" else None
         response = await client.request(method, path, json=sent)

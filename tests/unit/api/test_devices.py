@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from penworks.api import create_app
 from penworks.connectors import DeviceHealth, DeviceState
 from penworks.core import SimClock
+from tests.unit.api.auth_support import ADMIN, bearer, secured_app
 from tests.unit.api.fakes import FakeModel, MemoryHistory
 
 SEEN = datetime(2025, 3, 1, 11, 59, tzinfo=UTC)
@@ -31,9 +31,11 @@ DEVICES = [
 
 
 async def get(model: FakeModel, path: str, devices: FakeDevices | None) -> httpx.Response:
-    app = create_app(model=model, history=MemoryHistory(), devices=devices, clock=SimClock(SEEN))
+    app = secured_app(model, MemoryHistory(), devices=devices, clock=SimClock(SEEN))
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://penworks.test") as c:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://penworks.test", headers=bearer(ADMIN)
+    ) as c:
         return await c.get(path)
 
 

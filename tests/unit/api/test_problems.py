@@ -9,6 +9,7 @@ import pytest
 from fastapi import FastAPI
 
 from penworks.core import PenworksError, UnknownPointError
+from tests.unit.api.auth_support import ADMIN, bearer
 from tests.unit.api.fakes import FakeModel, MemoryHistory
 from tests.unit.api.problem_check import assert_problem
 
@@ -81,7 +82,9 @@ async def test_crash_is_500_problem_without_traceback_and_logged(
     monkeypatch.setattr(model, "summary", crash)
     transport = httpx.ASGITransport(app=app)
     with caplog.at_level(logging.ERROR, logger="penworks.api"):
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://t", headers=bearer(ADMIN)
+        ) as client:
             response = await client.get("/api/model")
     body = assert_problem(response, 500)
     assert "secret" not in response.text

@@ -10,9 +10,11 @@ import httpx
 import pytest
 
 from penworks.api import ModelView, create_app
+from penworks.auth.policy import AccessPolicy
 from penworks.core import DeadLetter, Observation, Quality, SimClock
 from penworks.model import SiteModel
 from penworks.store import SqliteHistory
+from tests.unit.api.auth_support import ADMIN, FakeAuth, bearer
 from tests.unit.api.problem_check import assert_problem
 
 SITE_FILE = Path(__file__).parents[3] / "sites" / "building15.yaml"
@@ -37,9 +39,17 @@ async def store(tmp_path: Path) -> AsyncIterator[SqliteHistory]:
 @pytest.fixture
 async def client(site: SiteModel, store: SqliteHistory) -> AsyncIterator[httpx.AsyncClient]:
     view: ModelView = site  # the real model satisfies the API's protocol
-    app = create_app(model=view, history=store, clock=SimClock(NOW))
+    app = create_app(
+        model=view,
+        history=store,
+        policy=AccessPolicy(site),
+        auth=FakeAuth(),  # type: ignore[arg-type]  # the API asks only principal()
+        clock=SimClock(NOW),
+    )
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://penworks.test") as c:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://penworks.test", headers=bearer(ADMIN)
+    ) as c:
         yield c
 
 
