@@ -180,7 +180,7 @@ def first_user_help(url: str, token: str, where: str) -> str:
     """What to do while nobody can sign in: the one-time setup token, or the CLI."""
     return (
         "No user yet. Create the first administrator in the browser at "
-        f"{url}/#/setup with the one-time setup token\n    {token}\n"
+        f"{url}/#/login with the one-time setup token\n    {token}\n"
         f"or on this machine: penworks user add NAME --admin {where}"
     )
 
