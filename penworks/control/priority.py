@@ -17,8 +17,8 @@ from penworks.control.types import Actor, LevelEntry
 from penworks.core import Value
 
 LEVELS: Final = 16
-LIFE_SAFETY_AUTOMATIC: Final = 1
-LIFE_SAFETY_MANUAL: Final = 2
+LIFE_SAFETY_MANUAL: Final = 1  # BACnet: manual life safety is the most urgent level
+LIFE_SAFETY_AUTOMATIC: Final = 2
 CRITICAL_EQUIPMENT: Final = 5
 MINIMUM_ON_OFF: Final = 6  # reserved: devices use it for minimum on/off times
 MANUAL_OPERATOR: Final = 8

@@ -6,7 +6,7 @@ import pytest
 
 from penworks.control import (
     DEFAULT,
-    LIFE_SAFETY_AUTOMATIC,
+    LIFE_SAFETY_MANUAL,
     MANUAL_OPERATOR,
     RULE,
     SCHEDULE,
@@ -55,7 +55,7 @@ def test_a_write_replaces_the_value_at_its_level() -> None:
     array.write(DEFAULT, 1, OPERATOR, T0)
     array.write(DEFAULT, 2, RULE_ACTOR, T0)
     assert [e.value for e in array.occupied()] == [2]
-    array.write(LIFE_SAFETY_AUTOMATIC, 0, OPERATOR, T0)
+    array.write(LIFE_SAFETY_MANUAL, 0, OPERATOR, T0)
     assert (array.effective, array.effective_level) == (0, 1)
 
 
