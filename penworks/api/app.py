@@ -35,8 +35,8 @@ The Penworks HTTP API: the building model, its points, their latest values and h
 the dead letters of input that could not be used, the platform's health, commands with
 their priority arrays, interlocks and audit log, alarms, rules and schedules.
 
-Point ids are dotted paths such as `b15.f3.r301.zone_air_temp`. Times are ISO 8601 and
-must carry a UTC offset (or `Z`).
+Point ids are dotted paths such as `b15.f3.r301.zone_air_temp`. Times are ISO 8601, must
+carry a UTC offset (or `Z`) and lie in the years 1900 to 2999.
 
 Every route but the liveness answer of `/api/health` and the sign-in routes needs
 `Authorization: Bearer <token>`: an access token from `POST /api/auth/token` (OAuth2

@@ -1,7 +1,8 @@
 """RFC 9457 problem details: the one shape every API error takes.
 
 Domain errors map to a status by class (most specific first); FastAPI's validation errors,
-Starlette's 404/405 and unexpected crashes are turned into the same shape.
+Starlette's 404/405 and unexpected crashes are turned into the same shape. A body the
+framework cannot read answers 422, as any invalid body does (not the bare 400 it raises).
 """
 
 from __future__ import annotations
@@ -195,6 +196,8 @@ def _invalid_param(error: Any) -> InvalidParam:
 
 async def http_error_handler(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 400:  # raised by the framework only: a body it could not read
+        return await validation_error_handler(request, _unreadable_body(exc))
     headers = dict(exc.headers) if exc.headers else {}
     if exc.status_code == 405:
         headers["Allow"] = _allowed_methods(request)
@@ -204,6 +207,14 @@ async def http_error_handler(request: Request, exc: Exception) -> ProblemRespons
         detail=_http_detail(request, exc, headers.get("Allow", "")),
         headers=headers or None,
     )
+
+
+def _unreadable_body(exc: HTTPException) -> RequestValidationError:
+    """FastAPI and Starlette refuse a body they cannot read (JSON that is not UTF-8 or nests too
+    deep, a broken form) with a 400 that no route documents: it is an invalid body."""
+    cause = exc.__cause__
+    reason = f"cannot be read: {cause}" if isinstance(cause, ValueError) else str(exc.detail)
+    return RequestValidationError([{"loc": ("body",), "msg": reason, "type": "body_unreadable"}])
 
 
 def _allowed_methods(request: Request) -> str:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
 from penworks.api.context import Context
-from penworks.api.params import Instant
+from penworks.api.params import Day, Instant
 from penworks.api.problems import ProblemError
 from penworks.api.responses import problems
 from penworks.api.security import Reader
@@ -59,7 +58,7 @@ async def get_schedule(
     principal: Reader,
     schedule_id: ScheduleId,
     at: Annotated[Instant | None, Query(description="The instant (ISO 8601 with offset)")] = None,
-    start: Annotated[date | None, Query(description="First day of the plan (local)")] = None,
+    start: Annotated[Day | None, Query(description="First day of the plan (local)")] = None,
     days: Annotated[int, Query(ge=1, le=366, description="How many days of plan")] = 7,
 ) -> dict[str, Any]:
     book = _book(context)
