@@ -6,10 +6,10 @@ Every model forbids unknown keys; relative paths are relative to the config file
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from penworks.auth import SharingConfig
 from penworks.connectors.bacnet.config import BacnetConnectorConfig
@@ -109,6 +109,25 @@ class AutomationConfig(Strict):
         )
 
 
+class AppConfig(Strict):
+    """One smart app: whether it runs, its command priority and its own settings."""
+
+    enabled: bool = Field(True, description="Whether the platform runs this app")
+    priority: int = Field(
+        10,
+        ge=9,
+        le=16,
+        description="The priority level of the app's commands (9..16; the control file's "
+        "permission for apps decides which of them it may use, by default 10..16)",
+    )
+    settings: dict[str, Any] = Field(
+        default_factory=dict, description="The app's settings, checked against its own schema"
+    )
+
+
+AppId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
 def site_automation(site: Path, timezone: str = "Asia/Shanghai") -> AutomationConfig:
     """The automation files a site keeps next to it, in `<site stem>/automation/`
     (control.yaml, rules.yaml, schedules.yaml, notifications.yaml): those that exist."""
@@ -148,6 +167,11 @@ class PlatformConfig(Strict):
     access: SharingConfig = Field(
         default_factory=SharingConfig,
         description="What every tenant's users may see besides their own spaces",
+    )
+    apps: dict[AppId, AppConfig] = Field(
+        default_factory=dict,
+        description="Smart apps to run, by app id (none by default); an id no installed app "
+        "has, or settings its schema refuses, stop the start",
     )
 
     @model_validator(mode="after")

@@ -1,5 +1,5 @@
 """The composition root: config -> bus, store, model, connectors, history writer,
-automation (commands, alarms, schedules, notifications, rules), API.
+automation (commands, alarms, schedules, notifications, rules), smart apps, API.
 
 The only place that wires rooms together. Start-up goes in dependency order; shutdown goes
 in reverse and drains: inputs stop first, then the history writer writes what is queued,
@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import uvicorn
 
 from penworks.api import create_app
+from penworks.apps.host import AppHost, AppServices
 from penworks.auth import AccessPolicy, AuthService
 from penworks.automation import Automation
 from penworks.bus import Bus, MemoryBus
@@ -170,6 +171,17 @@ class Platform:
         self.automation = Automation(
             config.automation, model, self.bus, clock, self.journal, self._writers.get
         )
+        self.apps = AppHost(
+            config.apps,
+            AppServices(
+                model,
+                self.bus,
+                self.history,
+                self.automation.control,
+                self.automation.alarms,
+                clock,
+            ),
+        )
         self.app = create_app(
             model=model,
             history=self.history,
@@ -184,6 +196,7 @@ class Platform:
             rules=self.automation.rules,
             schedules=self.automation.schedules,
             notifier=self.automation.notifier,
+            apps=self.apps,
         )
         self._server = _ApiServer(
             uvicorn.Config(
@@ -215,6 +228,8 @@ class Platform:
                 # Rules, alarms and control subscribe before any input publishes.
                 automation = tasks.create_task(self.automation.run(), name="automation")
                 await self._wait_for(self.automation.started, automation)
+                # Apps command through control and raise alarms: they start after automation.
+                apps = tasks.create_task(self.apps.run(), name="apps")
                 inputs = [
                     tasks.create_task(self._supervise(c), name=f"connector-{c.name}")
                     for c in self._all_connectors()
@@ -227,7 +242,7 @@ class Platform:
                 if on_ready is not None and self.url is not None:
                     on_ready(self.url)
                 await self._stop.wait()
-                for task in inputs:
+                for task in [*inputs, apps]:
                     task.cancel()
                 self._server.should_exit = True
                 automation.cancel()

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 import penworks
 from penworks.api.context import ApiContext
 from penworks.api.live_config import LiveConfig
 from penworks.api.problems import CrashToProblem, exception_handlers
-from penworks.api.protocols import DeviceSource, ModelView, RuleSource, StatusSource
-from penworks.api.responses import problem_openapi
+from penworks.api.protocols import AppSource, DeviceSource, ModelView, RuleSource, StatusSource
+from penworks.api.responses import problem_openapi, problems
 from penworks.api.routes import alarms as alarm_routes
+from penworks.api.routes import apps as app_routes
 from penworks.api.routes import auth as auth_routes
 from penworks.api.routes import commands as command_routes
 from penworks.api.routes import deadletters, docs, health, latest, points, site, web
@@ -22,8 +23,10 @@ from penworks.api.routes import notifications as notification_routes
 from penworks.api.routes import rules as rule_routes
 from penworks.api.routes import schedules as schedule_routes
 from penworks.api.routes import users as user_routes
+from penworks.api.security import require
 from penworks.auth.policy import AccessPolicy
 from penworks.auth.service import AuthService
+from penworks.auth.types import Action
 from penworks.bus import Bus
 from penworks.control import ControlService
 from penworks.core import Clock, RealClock
@@ -58,6 +61,7 @@ TAGS: list[dict[str, Any]] = [
     {"name": "schedules", "description": "Weekly schedules with holidays and exceptions"},
     {"name": "auth", "description": "Sign in and out, first setup, who am I"},
     {"name": "users", "description": "Users and API tokens"},
+    {"name": "apps", "description": "Smart apps: which run, and their own routes"},
 ]
 
 
@@ -78,6 +82,7 @@ def create_app(
     notifier: Notifier | None = None,
     bus: Bus | None = None,
     live: LiveConfig | None = None,
+    apps: AppSource | None = None,
 ) -> FastAPI:
     """Build the API over a model and a history store; `auth` says who a request is and
     `policy` what it may see and do (without `auth` every protected route answers 503: the
@@ -85,6 +90,8 @@ def create_app(
     `devices` /api/devices; `control`, `alarms`, `rules`, `schedules` and `notifier` their routes
     (which answer 503, or 404 for schedules and notifications, without them). The WebSocket
     /api/live streams from `bus`, as `live` sets it (without a bus it closes at once).
+    `apps` are the hosted smart apps: /api/apps lists them and each one's routes are mounted
+    at /api/apps/<app id>/ behind sign-in (Action.READ at least).
 
     The caller owns the history store: it opens it before serving and closes it after.
     `clock` decides what "now" is for default history windows (real time by default).
@@ -113,14 +120,23 @@ def create_app(
         notifier=notifier,
         bus=bus,
         live=live or LiveConfig(),
+        apps=apps,
     )
     app.add_middleware(CrashToProblem)
     for module in (
         health, site, points, latest, deadletters, device_routes,
         command_routes, alarm_routes, notification_routes, rule_routes, schedule_routes,
-        live_routes, auth_routes, user_routes, web, docs,
+        live_routes, auth_routes, user_routes, app_routes, web, docs,
     ):  # fmt: skip
         app.include_router(module.router)
+    for prefix, router in apps.routers() if apps is not None else []:
+        app.include_router(
+            router,
+            prefix=prefix,
+            tags=["apps"],
+            dependencies=[Depends(require(Action.READ))],
+            responses=problems(401, 403),
+        )
     docs.mount_assets(app)
     app.openapi = lambda: problem_openapi(app)  # type: ignore[method-assign]
     return app

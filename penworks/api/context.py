@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from penworks.api.live_config import LiveConfig
-from penworks.api.protocols import DeviceSource, ModelView, RuleSource, StatusSource
+from penworks.api.protocols import AppSource, DeviceSource, ModelView, RuleSource, StatusSource
 from penworks.auth.policy import AccessPolicy
 from penworks.auth.service import AuthService
 from penworks.bus import Bus
@@ -35,6 +35,7 @@ class ApiContext:
     notifier: Notifier | None = None
     bus: Bus | None = None  # what /api/live streams from (None: it closes at once)
     live: LiveConfig = field(default_factory=LiveConfig)
+    apps: AppSource | None = None  # the hosted smart apps (None: /api/apps lists none)
     started: float = field(default_factory=time.monotonic)  # for uptime, immune to clock jumps
 
     def uptime_s(self) -> float:

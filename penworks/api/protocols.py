@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from fastapi import APIRouter
+
+from penworks.apps.types import AppStatus
 from penworks.connectors import DeviceHealth
 from penworks.core import Point
 from penworks.model.schema import SiteDef
@@ -74,4 +77,16 @@ class RuleSource(Protocol):
 
     async def reload(self) -> RuleLoad:
         """Read the rule files again; ConfigError (and nothing changed) on any error."""
+        ...
+
+
+class AppSource(Protocol):
+    """The hosted smart apps (penworks.apps.host.AppHost satisfies it)."""
+
+    def statuses(self) -> list[AppStatus]:
+        """Every enabled app: running, restarts, panels."""
+        ...
+
+    def routers(self) -> list[tuple[str, APIRouter]]:
+        """(mount prefix, router) of every enabled app that has REST routes."""
         ...

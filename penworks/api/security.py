@@ -152,3 +152,20 @@ def check_alarm_action(
     """403 for an alarm the principal sees but may not act on (one the park shares)."""
     if not context.policy.can_act_on_alarm(principal, point, area):
         raise Forbidden(f"{principal.username} may not act on this alarm")
+
+
+# For the routes of smart apps: which points the signed-in principal may see.
+
+PointFilter = Callable[[list[Point]], list[Point]]
+
+
+async def point_filter(context: Context, principal: Reader) -> PointFilter:
+    """Keeps, of a list of points, those the signed-in principal may see."""
+
+    def visible(points: list[Point]) -> list[Point]:
+        return visible_points(context, principal, points)
+
+    return visible
+
+
+VisiblePoints = Annotated[PointFilter, Depends(point_filter)]

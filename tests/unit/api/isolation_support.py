@@ -20,11 +20,13 @@ import httpx
 from fastapi import FastAPI
 
 from penworks.api import create_app
+from penworks.apps.host import AppHost, AppServices
 from penworks.auth.passwords import Passwords
 from penworks.auth.policy import AccessPolicy, SharingConfig
 from penworks.auth.service import AuthService
 from penworks.auth.store import UserStore
 from penworks.auth.types import Action, Role
+from penworks.config import AppConfig
 from penworks.connectors import DeviceHealth, DeviceState
 from penworks.control import ControlConfig
 from penworks.core import DeadLetter, Observation
@@ -35,6 +37,7 @@ from penworks.rules.rule_files import RuleLoad
 from penworks.rules.status import InstanceStatus, RuleStatus, UnknownRule
 from penworks.store import MemoryJournal
 from tests.unit.api.fakes import FakeStatus, MemoryHistory
+from tests.unit.apps.sample_app import ComfortWatch, find_zones
 from tests.unit.control.support import T0, Harness, ManualClock, running
 from tests.unit.rules.alarm_support import condition, make_book
 
@@ -190,6 +193,16 @@ async def _auth(data_dir: Path, clock: ManualClock) -> tuple[AuthService, dict[s
     return auth, ids
 
 
+def _apps(model: SiteModel, control: Harness, alarms: AlarmBook) -> AppHost:
+    """The comfort watch, its zones found (A's and B's), so its route has data to leak."""
+    comfort = ComfortWatch()
+    services = AppServices(model, control.bus, MemoryHistory(), control.service, alarms,
+                           control.clock)  # fmt: skip
+    host = AppHost({"comfort": AppConfig()}, services, apps=[comfort], entries=[])
+    comfort.zones = find_zones(host.hosted["comfort"].context)
+    return host
+
+
 @contextlib.asynccontextmanager
 async def world(model: SiteModel, data_dir: Path) -> AsyncIterator[World]:
     """Everything running, each user of ROLES signed in."""
@@ -199,6 +212,7 @@ async def world(model: SiteModel, data_dir: Path) -> AsyncIterator[World]:
         async with running(model, ControlConfig(confirm_timeout_s=2.0), clock=clock) as control:
             rules = FakeRules()
             alarms = await _alarms(clock)
+            apps = _apps(model, control, alarms)
             app = create_app(
                 model=model,
                 history=await _history(),
@@ -212,6 +226,7 @@ async def world(model: SiteModel, data_dir: Path) -> AsyncIterator[World]:
                 rules=rules,
                 schedules=ScheduleBook.load(SCHEDULES),
                 notifier=Notifier(clock, MemoryJournal(), NOTIFICATIONS),
+                apps=apps,
             )
             found = World(model, app, auth, control, alarms, rules, user_ids=ids)
             for username in ROLES:

@@ -133,6 +133,9 @@ CASES: dict[tuple[str, str], list[Call]] = {
     ("POST", "/api/rules/reload"): [post("/api/rules/reload")],
     ("GET", "/api/schedules"): [get("/api/schedules")],
     ("GET", "/api/schedules/{schedule_id}"): [get("/api/schedules/office_hours")],
+    # Smart apps: the listing, and the comfort watch's route (B sees its zones' counts only).
+    ("GET", "/api/apps"): [get("/api/apps")],
+    ("GET", "/api/apps/comfort/summary"): [get("/api/apps/comfort/summary")],
     # Signing in and out, users and API tokens: B manages only itself (a tenant admin: its
     # tenant's users); A's users and tokens answer 404 or 403, and stay as they were.
     ("POST", "/api/auth/token"): [

@@ -49,6 +49,7 @@ ROUTES = {
     "/api/users/{user_id}/revoke": {"post"},
     "/api/tokens": {"get", "post"},
     "/api/tokens/{token_id}": {"get", "delete"},
+    "/api/apps": {"get"},
 }
 
 # Answer without a token; /api/health tells more with one.
