@@ -13,13 +13,14 @@ import contextlib
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
 
 from penworks.api import create_app
+from penworks.apps.energy.app import EnergyApp
 from penworks.apps.host import AppHost, AppServices
 from penworks.auth.passwords import Passwords
 from penworks.auth.policy import AccessPolicy, SharingConfig
@@ -63,6 +64,7 @@ A_FLOOD = [f"co2_high:b15.f2.{room}.zone_co2" for room in ("r201", "r202", "r203
 
 # What of tenant A's must never reach tenant B: its floor's ids and its name.
 A_MARKS = ("b15.f2", "inkwell")
+ENERGY_T0 = datetime(2026, 1, 6, tzinfo=UTC)  # when the energy app's readings start
 
 PASSWORD = "correct horse battery staple"
 ROLES: dict[str, tuple[Role, str | None]] = {
@@ -194,12 +196,20 @@ async def _auth(data_dir: Path, clock: ManualClock) -> tuple[AuthService, dict[s
 
 
 def _apps(model: SiteModel, control: Harness, alarms: AlarmBook) -> AppHost:
-    """The comfort watch, its zones found (A's and B's), so its route has data to leak."""
+    """The comfort watch, its zones found (A's and B's), and the energy app with readings of
+    every meter (A's and B's, and a reset flagged on each), so their routes have data to
+    leak."""
     comfort = ComfortWatch()
     services = AppServices(model, control.bus, MemoryHistory(), control.service, alarms,
                            control.clock)  # fmt: skip
-    host = AppHost({"comfort": AppConfig()}, services, apps=[comfort], entries=[])
+    energy = EnergyApp()
+    config = {"comfort": AppConfig(), "energy": AppConfig()}
+    host = AppHost(config, services, apps=[comfort, energy], entries=[])
     comfort.zones = find_zones(host.hosted["comfort"].context)
+    energy.setup(host.hosted["energy"].context)
+    for counter in energy.counters.values():  # every meter used, and reset once
+        for hour, kwh in enumerate((100.0, 110.0, 1.0, 4.0)):
+            counter.add(ENERGY_T0 + timedelta(hours=hour), kwh)
     return host
 
 

@@ -67,6 +67,7 @@ def post(url: str, body: dict[str, Any] | None = None, *refused: int) -> Call:
 
 
 REASON = {"reason": "tenant B tries"}
+ENERGY_SPAN = "start=2026-01-06T00:00Z&end=2026-01-07T00:00Z"
 ACTION_BODIES = {
     "ack": {"comment": "mine now"},
     "shelve": {"duration": 600} | REASON,
@@ -136,6 +137,16 @@ CASES: dict[tuple[str, str], list[Call]] = {
     # Smart apps: the listing, and the comfort watch's route (B sees its zones' counts only).
     ("GET", "/api/apps"): [get("/api/apps")],
     ("GET", "/api/apps/comfort/summary"): [get("/api/apps/comfort/summary")],
+    # The energy app: B sees its own meter, consumption and flags; A's bill is not there.
+    ("GET", "/api/apps/energy/meters"): [get("/api/apps/energy/meters")],
+    ("GET", "/api/apps/energy/consumption"): [
+        get(f"/api/apps/energy/consumption?{ENERGY_SPAN}&by={by}")
+        for by in ("floor", "system", "tenant")
+    ],
+    ("GET", "/api/apps/energy/bills"): [
+        get(f"/api/apps/energy/bills?tenant={t}&{ENERGY_SPAN}") for t in ("inkwell", "nib")
+    ],
+    ("GET", "/api/apps/energy/quality"): [get("/api/apps/energy/quality")],
     # Signing in and out, users and API tokens: B manages only itself (a tenant admin: its
     # tenant's users); A's users and tokens answer 404 or 403, and stay as they were.
     ("POST", "/api/auth/token"): [
@@ -298,6 +309,13 @@ async def test_the_filtered_answers_still_hold_b_and_the_shared(park: World) -> 
     assert [s["id"] for s in floors["b15.f1"]["spaces"]] == ["b15.f1.lobby"]
     assert {s["tenant"] for s in floors["b15.f3"]["spaces"]} == {"nib"}
     assert [t["id"] for t in tree["tenants"]] == ["nib"]
+    async with park.client("nib.user") as client:
+        meters = (await client.get("/api/apps/energy/meters")).json()
+        bill = (await client.get(f"/api/apps/energy/bills?tenant=nib&{ENERGY_SPAN}")).json()
+        flags = (await client.get("/api/apps/energy/quality")).json()
+    assert [m["id"] for m in meters["meters"]] == ["b15.f3.nib_meter"]
+    assert bill["kwh"] > 0
+    assert [(f["meter"], f["kind"]) for f in flags] == [("b15.f3.nib_meter", "reset")]
 
 
 async def test_a_floor_b_may_not_see_answers_as_an_unknown_one(park: World) -> None:
