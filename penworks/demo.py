@@ -26,6 +26,7 @@ from pydantic import TypeAdapter
 from penworks.broker import EmbeddedBroker
 from penworks.config import (
     ApiConfig,
+    AppConfig,
     AutomationConfig,
     ConnectorConfig,
     PlatformConfig,
@@ -45,6 +46,7 @@ from penworks.sim.twin import building15
 log = logging.getLogger(__name__)
 
 INPUTS_TIMEOUT_S = 20.0  # how long the twin's time waits for the platform to subscribe
+DEMO_APPS = {"energy": AppConfig()}  # the smart apps the demo runs, with their defaults
 _CONNECTORS: TypeAdapter[list[ConnectorConfig]] = TypeAdapter(list[ConnectorConfig])
 
 
@@ -118,6 +120,7 @@ async def run_demo(
             api=ApiConfig(port=api_port),
             automation=automation or site_automation(site),
             access=site_sharing(site),
+            apps=DEMO_APPS,
         )
         platform = Platform(config, clock, model)
 
