@@ -10,32 +10,16 @@ start of the run, e.g. PT90M, P1DT2H); `duration_s` defaults to the scenario's o
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
 
 from penworks.core import ConfigError
+from penworks.core.durations import parse_duration
 from penworks.core.yamlfile import load_yaml_model
 from penworks.sim.building import Building
 from penworks.sim.scenarios import Injection, ScenarioError, ScenarioKind
-
-_DURATION = re.compile(
-    r"^P(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
-)
-
-
-def parse_duration(text: str) -> timedelta:
-    """An ISO 8601 duration of days, hours, minutes and seconds (PT2H, P1DT30M)."""
-    found = _DURATION.match(text)
-    if found is None or text in ("P", "PT"):
-        raise ValueError(f"{text!r} is not an ISO 8601 duration such as PT2H or P1DT30M")
-    parts = {k: int(v) for k, v in found.groupdict().items() if v is not None}
-    try:
-        return timedelta(**parts)
-    except OverflowError:
-        raise ValueError(f"{text!r} is longer than a calendar holds") from None
 
 
 class ScheduledScenario(BaseModel):
@@ -44,7 +28,7 @@ class ScheduledScenario(BaseModel):
     scenario: ScenarioKind = Field(description="What happens: fire, water_leak, ...")
     target: str = Field(min_length=1, description="Where: a place (f3/r301) or equipment id")
     at: datetime | None = Field(None, description="When (ISO 8601 with a time zone)")
-    after: str | None = Field(None, description="Or: how long after the run starts (PT2H)")
+    after: str | None = Field(None, description="Or: how long after the run starts (PT2H, 2h, 90m)")
     duration_s: float | None = Field(None, gt=0, description="How long (default: its own)")
 
     @field_validator("at")

@@ -18,7 +18,15 @@ from pydantic import Field
 
 from penworks.apps.api import AppContext, Panel, Point, Principal, Reader, Strict, VisiblePoints
 from penworks.apps.energy.bills import bill
-from penworks.apps.energy.consumption import Counter, Hourly, eui, grouped, peak_demand, window
+from penworks.apps.energy.consumption import (
+    Counter,
+    Hourly,
+    eui,
+    grouped,
+    peak_demand,
+    total,
+    window,
+)
 from penworks.apps.energy.meters import (
     Hierarchy,
     Meter,
@@ -145,8 +153,7 @@ class EnergyApp:
             counted = [m for m in shown if self.topmost(m, by)]
             per_meter = {m.id: self.hourly(m.id) for m in counted}
             group_of = {m.id: getattr(m, by) for m in counted}
-            totals = {m.id: sum(grouped({m.id: self.hourly(m.id)}, {m.id: m.id}, start,
-                                        end).values()) for m in shown}  # fmt: skip
+            totals = {m.id: total(self.hourly(m.id), start, end) for m in shown}
             virtual = {
                 v.id: virtual_kwh(v, totals)
                 for v in self.hierarchy.virtual.values()
@@ -161,9 +168,9 @@ class EnergyApp:
                 "start": start.isoformat(),
                 "end": end.isoformat(),
                 "by": by,
-                "kwh": grouped(per_meter, group_of, start, end),
-                "meters": totals,
-                "virtual": virtual,
+                "kwh": _rounded(grouped(per_meter, group_of, start, end)),
+                "meters": _rounded(totals),
+                "virtual": _rounded(virtual),
                 "peak_demand": peaks,
                 "eui_kwh_m2_a": self.eui(principal, totals, start, end),
             }
@@ -223,3 +230,8 @@ def check_span(start: datetime, end: datetime) -> None:
         raise HTTPException(422, "start and end need a time zone")
     if not start < end or end - start > MAX_SPAN:
         raise HTTPException(422, f"start must be before end, at most {MAX_SPAN.days} days")
+
+
+def _rounded(kwh: dict[str, float]) -> dict[str, float]:
+    """Figures for people: to the watt-hour, without float noise."""
+    return {key: round(value, 3) for key, value in kwh.items()}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from penworks.auth import AuthService, Passwords, UserStore
+from tests.clocks import ManualClock as SharedManualClock
 
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 KEY = bytes(range(32))
@@ -17,22 +18,11 @@ OTHER_PASSWORD = "Battery-Staple-77"
 FAST = Passwords(time_cost=1, memory_kib=8, lanes=1)
 
 
-class ManualClock:
-    """Time that moves only when a test moves it."""
-
-    speed = 1.0
+class ManualClock(SharedManualClock):
+    """The shared manual clock, starting at this module's T0."""
 
     def __init__(self, at: datetime = T0) -> None:
-        self.at = at
-
-    def now(self) -> datetime:
-        return self.at
-
-    def advance(self, seconds: float) -> None:
-        self.at += timedelta(seconds=seconds)
-
-    async def sleep(self, seconds: float) -> None:
-        raise AssertionError("the auth tests run without the watcher")
+        super().__init__(at)
 
 
 def make_service(path: Path, clock: ManualClock, **options: Any) -> AuthService:

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from penworks.control import (
 from penworks.core import ConnectorError, Observation, Quality, Value
 from penworks.model import SiteModel
 from penworks.store import Journal, MemoryJournal
+from tests.clocks import ManualClock as SharedManualClock
 
 REPO = Path(__file__).resolve().parents[3]
 SMALL_OFFICE = REPO / "tests" / "data" / "sites" / "small_office.yaml"
@@ -38,38 +39,11 @@ SCHEDULE = Actor(ActorKind.SCHEDULE, "office_hours")
 SYSTEM = Actor(ActorKind.SYSTEM, "platform")
 
 
-class ManualClock:
-    """Clock time that moves only when a test moves it; sleepers wake when it passes their
-    time."""
-
-    speed = 1.0
+class ManualClock(SharedManualClock):
+    """The shared manual clock, starting at this module's T0."""
 
     def __init__(self, at: datetime = T0) -> None:
-        self.at = at
-        self._sleepers: list[tuple[datetime, asyncio.Future[None]]] = []
-
-    def now(self) -> datetime:
-        return self.at
-
-    def advance(self, seconds: float) -> None:
-        self.at += timedelta(seconds=seconds)
-        for until, future in self._sleepers:
-            if until <= self.at and not future.done():
-                future.set_result(None)
-
-    def sleeping(self) -> int:
-        return sum(1 for _, future in self._sleepers if not future.done())
-
-    async def sleep(self, seconds: float) -> None:
-        if seconds <= 0:
-            await asyncio.sleep(0)
-            return
-        entry = (self.at + timedelta(seconds=seconds), asyncio.get_running_loop().create_future())
-        self._sleepers.append(entry)
-        try:
-            await entry[1]
-        finally:
-            self._sleepers.remove(entry)
+        super().__init__(at)
 
 
 class FakePort:

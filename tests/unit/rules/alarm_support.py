@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from penworks.core import Value
 from penworks.rules.alarm_settings import AlarmSettings
@@ -11,39 +10,18 @@ from penworks.rules.alarm_types import AlarmPriority
 from penworks.rules.alarms import AlarmBook
 from penworks.rules.sinks import AlarmCondition
 from penworks.store import Journal, MemoryJournal
+from tests.clocks import ManualClock as SharedManualClock
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 AREA = "b15.f3"
 HOT = "zone_too_warm:b15.f3.r301.zone_air_temp"
 
 
-class ManualClock:
-    """A Clock that moves only when a test moves it; sleepers wake when their time comes."""
-
-    speed = 1.0
+class ManualClock(SharedManualClock):
+    """The shared manual clock, starting at this module's T0."""
 
     def __init__(self, at: datetime = T0) -> None:
-        self.at = at
-        self._moved = asyncio.Condition()
-
-    def now(self) -> datetime:
-        return self.at
-
-    async def sleep(self, seconds: float) -> None:
-        until = self.at + timedelta(seconds=seconds)
-        async with self._moved:
-            await self._moved.wait_for(lambda: self.at >= until)
-
-    def advance(self, seconds: float = 0, **delta: float) -> datetime:
-        self.at += timedelta(seconds=seconds, **delta)
-        return self.at
-
-    async def move(self, seconds: float = 0, **delta: float) -> datetime:
-        """Advance and wake the sleepers whose time has come."""
-        self.advance(seconds, **delta)
-        async with self._moved:
-            self._moved.notify_all()
-        return self.at
+        super().__init__(at)
 
 
 def condition(

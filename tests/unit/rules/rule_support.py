@@ -7,7 +7,7 @@ import contextlib
 import textwrap
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from penworks.bus import MemoryBus, observation_subject
@@ -16,6 +16,7 @@ from penworks.model import SiteModel
 from penworks.rules.engine import RuleEngine
 from penworks.rules.loader import RuleSet, load_rule_file
 from penworks.rules.sinks import AlarmCondition, Notice
+from tests.clocks import ManualClock as SharedManualClock
 
 REPO = Path(__file__).resolve().parents[3]
 SMALL_OFFICE = REPO / "tests" / "data" / "sites" / "small_office.yaml"
@@ -25,39 +26,11 @@ R301_SP = "b15.f3.r301.vav.setpoint"
 R301_LIGHTS = "b15.f3.r301.lights.level"
 
 
-class ManualClock:
-    """A Clock that moves only when a test moves it; sleepers wake when their time comes."""
-
-    speed = 1.0
+class ManualClock(SharedManualClock):
+    """The shared manual clock, starting at this module's T0."""
 
     def __init__(self, at: datetime = T0) -> None:
-        self.at = at
-        self._sleepers: list[tuple[datetime, asyncio.Future[None]]] = []
-
-    def now(self) -> datetime:
-        return self.at
-
-    async def sleep(self, seconds: float) -> None:
-        future = asyncio.get_running_loop().create_future()
-        entry = (self.at + timedelta(seconds=max(0.0, seconds)), future)
-        self._sleepers.append(entry)
-        try:
-            await future
-        finally:
-            if entry in self._sleepers:
-                self._sleepers.remove(entry)
-
-    def advance(self, seconds: float = 0, **delta: float) -> datetime:
-        """Move time on, waking every sleeper whose time has come."""
-        self.at += timedelta(seconds=seconds, **delta)
-        for until, future in list(self._sleepers):
-            if until <= self.at and not future.done():
-                future.set_result(None)
-        return self.at
-
-    @property
-    def sleepers(self) -> int:
-        return len(self._sleepers)
+        super().__init__(at)
 
 
 @dataclass
