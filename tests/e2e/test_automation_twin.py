@@ -152,7 +152,7 @@ async def twin(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Runnin
                 SiteModel.load(DEFAULT_SITE),
                 DEFAULT_SITE,
                 folder / "data",
-                free_port(),
+                0,  # the API takes a free port when it binds: no race with the twin's servers
                 None,
                 free_port(),
                 options,
