@@ -25,6 +25,7 @@ from penworks.model import SiteModel, dump_site_yaml, export_turtle, import_turt
 from penworks.model.loader import read_site
 from penworks.model.merge import load_fragment, merge_fragment
 from penworks.runtime import Platform
+from penworks.sim.controls import Controls
 from penworks.sim.run import Ports, RunningTwin
 from penworks.sim.scenarios import DESCRIPTIONS, ScenarioKind
 from penworks.sim.twin import building15
@@ -70,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--mqtt-port", type=int, default=0, help="embedded broker port (0: any)")
     demo.add_argument("--seed", type=int, default=15, help="seed of the twin")
+    _controls_option(demo)
     demo.add_argument(
         "--start", type=_aware_datetime, help="simulated start (ISO 8601 with zone); default now"
     )
@@ -92,6 +94,7 @@ def _parser() -> argparse.ArgumentParser:
         "--speed", type=float, default=1.0, help="simulated seconds per second (1..600)"
     )
     sim.add_argument("--seed", type=int, default=15, help="seed of the twin")
+    _controls_option(sim)
     sim.add_argument("--start", type=_aware_datetime, help="simulated start (ISO 8601 with zone)")
     sim.add_argument("--duration", type=float, help="stop after this many wall-clock seconds")
     sim.add_argument("--host", default="127.0.0.1", help="address the device servers bind")
@@ -161,6 +164,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _controls_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--controls",
+        type=Controls,
+        choices=list(Controls),
+        default=Controls.LOCAL,
+        help="the twin's local controls: local (occupancy, daylight, optimal start, demand "
+        "ventilation) or fixed (time schedules only)",
+    )
+
+
 def _aware_datetime(text: str) -> datetime:
     value = datetime.fromisoformat(text)
     if value.tzinfo is None:
@@ -195,6 +209,7 @@ def _demo(args: argparse.Namespace) -> int:
         ports=Ports(),
         truth=args.truth or data / "ground-truth.jsonl",
         scenarios=args.scenarios,
+        controls=args.controls,
     )
 
     def ready(api_url: str, broker: str, setup_token: str | None) -> None:
@@ -253,6 +268,7 @@ def _sim(args: argparse.Namespace) -> int:
         ports=Ports(args.host, args.modbus_port, args.bacnet_port, args.opcua_port),
         truth=args.truth,
         scenarios=args.scenarios,
+        controls=args.controls,
     )
 
     def ready(twin: RunningTwin) -> None:

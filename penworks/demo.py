@@ -37,6 +37,7 @@ from penworks.core import Clock, ConfigError
 from penworks.model import SiteModel
 from penworks.runtime import Platform
 from penworks.sim.building import Building
+from penworks.sim.controls import Controls
 from penworks.sim.run import CONTROL_TOPIC, Polling, Ports, RunningTwin
 from penworks.sim.scenario_file import schedule_file
 from penworks.sim.servers.mqtt import broker_address
@@ -57,6 +58,7 @@ class TwinOptions:
     ports: Ports
     truth: Path | None
     scenarios: Path | None
+    controls: Controls = Controls.LOCAL
 
 
 def polling(speed: float) -> Polling:
@@ -69,7 +71,9 @@ def build(
     clock: Clock, broker: str, options: TwinOptions
 ) -> tuple[RunningTwin, GroundTruth | None]:
     truth = GroundTruth(options.truth) if options.truth is not None else None
-    building: Building = building15(clock.now(), seed=options.seed, truth=truth)
+    building: Building = building15(
+        clock.now(), seed=options.seed, truth=truth, controls=options.controls
+    )
     if options.scenarios is not None:
         try:
             schedule_file(options.scenarios, building)

@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Collection, Generator, Sequence
 from dataclasses import asdict
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import uvicorn
 
@@ -109,8 +109,11 @@ def build_connector(config: ConnectorConfig, model: SiteModel, bus: Bus, clock: 
     return CONNECTOR_FACTORIES[type(config)](config, model, bus, clock)
 
 
-def unreachable_points(connectors: list[ConnectorConfig], model: SiteModel) -> list[str]:
-    """Points bound to a connector kind or device that no configured connector reaches.
+def unreachable_points(
+    connectors: list[ConnectorConfig], model: SiteModel, owned: Collection[str] = ()
+) -> list[str]:
+    """Points bound to a connector kind or device that no configured connector reaches
+    (nor an in-process link, which owns the points in `owned`).
 
     Health and schedule points need none: the platform serves every one of them.
     """
@@ -119,6 +122,7 @@ def unreachable_points(connectors: list[ConnectorConfig], model: SiteModel) -> l
         for point in model.points()
         if (binding := model.binding(point.id)) is not None
         and not isinstance(binding, HealthBinding | ScheduleBinding)
+        and point.id not in owned
         and not any(c.reaches(binding) for c in connectors)
     ]
 
@@ -141,18 +145,42 @@ def build_health_connector(model: SiteModel, bus: Bus, clock: Clock) -> HealthCo
     return HealthConnector(points, bus, clock) if points else None
 
 
-class Platform:
-    """One platform process on embedded defaults (MemoryBus, SQLite)."""
+class Link(Connector, Protocol):
+    """A connector built outside the config and handed to the Platform (the twin's
+    in-process link): it runs like a configured one and owns the points it names."""
 
-    def __init__(self, config: PlatformConfig, clock: Clock, model: SiteModel) -> None:
+    def point_ids(self) -> Collection[str]:
+        """The points whose data it publishes and whose commands it takes."""
+        ...
+
+
+class Platform:
+    """One platform process on embedded defaults (MemoryBus, SQLite).
+
+    `links` are connectors built by the caller on `bus` (then the platform's bus): they run
+    with the configured connectors, and each owns the points it names, whatever the config's
+    connectors reach.
+    """
+
+    def __init__(
+        self,
+        config: PlatformConfig,
+        clock: Clock,
+        model: SiteModel,
+        *,
+        links: Sequence[Link] = (),
+        bus: MemoryBus | None = None,
+    ) -> None:
         self.config = config
         self.clock = clock
         self.model = model
-        self.bus = MemoryBus()
+        self.bus = bus if bus is not None else MemoryBus()
         self.history = SqliteHistory(config.history_path)
         self.writer = HistoryWriter(self.bus, self.history, clock, queue_size=config.bus.queue_size)
         self.connectors = [build_connector(c, model, self.bus, clock) for c in config.connectors]
-        self.unreachable = unreachable_points(config.connectors, model)
+        self.links = list(links)
+        linked = {pid: link for link in self.links for pid in link.point_ids()}
+        self.unreachable = unreachable_points(config.connectors, model, linked)
         if self.unreachable:
             log.warning(
                 "%d bound points have no configured connector or device and will get no data, "
@@ -167,7 +195,10 @@ class Platform:
         # Tokens live in wall time whatever the building's clock does (the demo runs at 60x).
         self.auth = AuthService.in_data_dir(config.data_dir, RealClock())
         self.setup_token: str | None = None  # while nobody can sign in: printed at start
-        self._writers = owners(config.connectors, self.connectors, model)
+        self._writers: dict[str, Connector] = {
+            **owners(config.connectors, self.connectors, model),
+            **linked,
+        }
         self.automation = Automation(
             config.automation, model, self.bus, clock, self.journal, self._writers.get
         )
@@ -274,17 +305,21 @@ class Platform:
 
     def _all_connectors(self) -> list[Connector]:
         extra: list[Connector] = [self.health_points] if self.health_points else []
-        return extra + self.connectors
+        return extra + self._inputs()
+
+    def _inputs(self) -> list[Connector]:
+        """The connectors that reach devices: configured ones and links."""
+        return [*self.connectors, *self.links]
 
     def device_health(self) -> list[DeviceHealth]:
         """Every device of every connector (what /api/devices lists)."""
-        return [h for c in self.connectors for h in c.health()]
+        return [h for c in self._inputs() for h in c.health()]
 
     async def wait_inputs_online(self, timeout_s: float) -> bool:
         """Wait until every connector is online; False if one is not within `timeout_s`."""
         try:
             async with asyncio.timeout(timeout_s):
-                for connector in self.connectors:
+                for connector in self._inputs():
                     await connector.wait_state(DeviceState.ONLINE)
         except TimeoutError:
             return False
@@ -311,7 +346,7 @@ class Platform:
         """What /api/health reports: connectors, bus queues, history writer."""
         connectors = [
             {**asdict(h), "state": h.state.value, "stats": c.stats()}
-            for c in self.connectors
+            for c in self._inputs()
             for h in c.health()
         ]
         if self.health_points is not None:

@@ -1,53 +1,39 @@
 """A Clock for tests: time moves only when the test moves it, and sleepers wake when it
-passes their time."""
+passes their time (penworks' SteppedClock, with the shorthands tests use)."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
 
+from penworks.core.clock import SteppedClock
 
-class ManualClock:
+
+class ManualClock(SteppedClock):
     """Clock time that a test moves with `advance` (or `await move(...)`)."""
 
-    speed = 1.0
-
     def __init__(self, at: datetime) -> None:
-        self.at = at
-        self._sleepers: list[tuple[datetime, asyncio.Future[None]]] = []
+        super().__init__(at)
+        self._now = at  # as the test gave it, zone included: some tests compare the text
 
-    def now(self) -> datetime:
-        return self.at
+    @property
+    def at(self) -> datetime:
+        return self.now()
 
-    async def sleep(self, seconds: float) -> None:
-        if seconds <= 0:
-            await asyncio.sleep(0)
-            return
-        entry = (self.at + timedelta(seconds=seconds), asyncio.get_running_loop().create_future())
-        self._sleepers.append(entry)
-        try:
-            await entry[1]
-        finally:
-            self._sleepers.remove(entry)
+    @at.setter
+    def at(self, when: datetime) -> None:
+        """Set the time without waking anyone (tests that replay what a journal holds)."""
+        self._now = when
 
     def advance(self, seconds: float = 0, **delta: float) -> datetime:
         """Move time on (seconds, or timedelta keywords), waking every sleeper now due."""
-        self.at += timedelta(seconds=seconds, **delta)
-        for until, future in self._sleepers:
-            if until <= self.at and not future.done():
-                future.set_result(None)
-        return self.at
+        return self.advance_to(self.now() + timedelta(seconds=seconds, **delta))
 
     async def move(self, seconds: float = 0, **delta: float) -> datetime:
         """Advance, then let the woken sleepers run."""
         at = self.advance(seconds, **delta)
         await asyncio.sleep(0)
         return at
-
-    @property
-    def sleepers(self) -> int:
-        """How many are asleep now."""
-        return sum(1 for _, future in self._sleepers if not future.done())
 
     def sleeping(self) -> int:
         return self.sleepers

@@ -45,7 +45,7 @@ class Zone:
     co2_ppm: float = OUTDOOR_CO2_PPM
     people: int = 0
     light_pct: float = 0.0
-    light_override: float | None = None  # a commanded level holds until occupancy changes
+    light_override: float | None = None  # a commanded level (update_lights clears it)
     lux: float = 0.0
     reheat_k: float = 0.0
     _integral: float = 0.0
@@ -112,19 +112,37 @@ def _step_co2(zone: Zone, ahu: Ahu, dt: float) -> None:
     zone.co2_ppm = max(OUTDOOR_CO2_PPM, zone.co2_ppm + (generated - removed) * dt)
 
 
+def daylight_lux(zone: Zone, weather: WeatherSample) -> float:
+    """Daylight at the zone's work plane."""
+    return weather.solar_w_m2 * 0.6 * zone.spec.window_m2 / zone.spec.area_m2
+
+
 def update_lights(zone: Zone, occupied_before: bool, weather: WeatherSample) -> None:
-    """Occupancy switching with daylight dimming, as the building's own lighting controls do."""
+    """Occupancy switching with daylight dimming, as the building's own lighting controls do.
+
+    A commanded level holds until occupancy changes."""
     occupied = zone.people > 0
     if occupied != occupied_before:
         zone.light_override = None
-    daylight_lux = weather.solar_w_m2 * 0.6 * zone.spec.window_m2 / zone.spec.area_m2
+    daylight = daylight_lux(zone, weather)
     if zone.light_override is not None:
         zone.light_pct = zone.light_override
     elif occupied:
-        zone.light_pct = max(20.0, min(100.0, (500.0 - daylight_lux) / 5))
+        zone.light_pct = max(20.0, min(100.0, (500.0 - daylight) / 5))
     else:
         zone.light_pct = 0.0
-    zone.lux = zone.light_pct * 5.0 + daylight_lux
+    zone.lux = zone.light_pct * 5.0 + daylight
+
+
+def scheduled_lights(zone: Zone, on: bool, weather: WeatherSample) -> None:
+    """A time switch: full level while the schedule is on, off otherwise, no dimming.
+
+    A commanded level holds until it is released: nothing here watches occupancy."""
+    if zone.light_override is not None:
+        zone.light_pct = zone.light_override
+    else:
+        zone.light_pct = 100.0 if on else 0.0
+    zone.lux = zone.light_pct * 5.0 + daylight_lux(zone, weather)
 
 
 def ahu_coil_w(zones: list[Zone], ahu: Ahu, outdoor_c: float) -> float:

@@ -3,6 +3,8 @@
 Fire first (everyone reacts to an alarm), then the air and water sides of HVAC (zone
 temperatures, CO2 and humidity that the sensors read), the loads of people and lights, the
 people-facing and security systems, and the meters last, when every load has been drawn.
+`controls` chooses how the local controllers run the building (see controls.Controls); the
+weather and the people are the same whichever it is.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from penworks.sim.building import SITE_TZ, STEP_S, Building
+from penworks.sim.controls import Controls
 from penworks.sim.systems.access import Access
 from penworks.sim.systems.backup import Backup
 from penworks.sim.systems.blinds import Blinds
@@ -37,19 +40,19 @@ from penworks.sim.systems.weather_station import WeatherStation
 from penworks.sim.truth import GroundTruth
 from penworks.sim.world import System
 
-__all__ = ["SITE_TZ", "STEP_S", "building15", "systems"]
+__all__ = ["SITE_TZ", "STEP_S", "Controls", "building15", "systems"]
 
 
-def systems(seed: int) -> list[System]:
+def systems(seed: int, controls: Controls = Controls.LOCAL) -> list[System]:
     """Every system of Building 15, in step order."""
     return [
         Fire(seed),
-        HvacAir(seed),
+        HvacAir(seed, controls),
         HvacWater(seed),
-        Ventilation(seed),
+        Ventilation(seed, controls),
         Fcu(seed),
         Plugs(seed),
-        Lighting(seed),
+        Lighting(seed, controls),
         Blinds(seed),
         Environment(seed),
         Elevators(seed),
@@ -70,6 +73,11 @@ def systems(seed: int) -> list[System]:
     ]
 
 
-def building15(start: datetime, seed: int = 15, truth: GroundTruth | None = None) -> Building:
-    """Building 15 at `start`, deterministic for the seed."""
-    return Building(start, systems(seed), seed=seed, truth=truth)
+def building15(
+    start: datetime,
+    seed: int = 15,
+    truth: GroundTruth | None = None,
+    controls: Controls = Controls.LOCAL,
+) -> Building:
+    """Building 15 at `start`, deterministic for the seed (and the controls)."""
+    return Building(start, systems(seed, controls), seed=seed, truth=truth)

@@ -11,6 +11,7 @@ import asyncio
 import os
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -24,6 +25,15 @@ CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox"]  # containers and CI runners give no user namespaces
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 TIMEOUT_MS = 15_000  # any one thing a page should do promptly
+
+# The twin the browser tests share (conftest's `platform`): Building 15 at 60x, with water
+# on the floor of the third floor's wet core two building minutes in.
+SPEED = 60.0
+START = datetime(2026, 7, 15, 2, 0, tzinfo=UTC)  # a Wednesday, 10:00 in Shanghai
+START_S = 120.0  # wall seconds for the twin and the platform to come up
+SCENARIOS = """
+- {scenario: water_leak, target: f3/wet_core, after: PT2M, duration_s: 36000}
+"""
 
 
 @dataclass(frozen=True, slots=True)

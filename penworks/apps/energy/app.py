@@ -9,24 +9,41 @@ their own tenant's meters, bills and flags only.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import Field
 
-from penworks.apps.api import AppContext, Panel, Point, Principal, Reader, Strict, VisiblePoints
+from penworks.apps.api import (
+    AppContext,
+    AppError,
+    Panel,
+    Point,
+    Principal,
+    Reader,
+    Strict,
+    VisiblePoints,
+)
+from penworks.apps.energy.analysis import Analysis, BaselineSettings
+from penworks.apps.energy.anomalies import Anomaly, AnomalySettings
+from penworks.apps.energy.baseline import Baseline, Conditions
 from penworks.apps.energy.bills import bill
+from penworks.apps.energy.comfort import ComfortSettings, ComfortSummary, roll_up, warm_up
 from penworks.apps.energy.consumption import (
+    HOUR,
     Counter,
     Hourly,
     eui,
     grouped,
+    hour_of,
     peak_demand,
     total,
     window,
 )
+from penworks.apps.energy.controller import Controller
 from penworks.apps.energy.meters import (
     Hierarchy,
     Meter,
@@ -35,7 +52,11 @@ from penworks.apps.energy.meters import (
     virtual_kwh,
 )
 from penworks.apps.energy.quality import QualitySettings
+from penworks.apps.energy.routes import analysis_routes, today_and_week
+from penworks.apps.energy.sampler import Sampler, find_sampler, outdoor_point, schedule_point
+from penworks.apps.energy.strategies import ControlSettings, observe, vacant
 from penworks.apps.energy.tariff import Tariff, load_tariff
+from penworks.apps.energy.zones import Plant, find_plant
 
 By = Literal["floor", "system", "tenant"]
 MAX_SPAN = timedelta(days=400)
@@ -46,10 +67,16 @@ class EnergySettings(Strict):
     tariff: Tariff | None = Field(None, description="A tariff given inline (wins over a file)")
     currency: str | None = Field(None, description="Currency bills name (None: the tariff's)")
     quality: QualitySettings = Field(default_factory=QualitySettings)
+    timezone: str | None = Field(None, description="Local time of days and weeks (the tariff's)")
+    sample_s: float = Field(60.0, ge=10, le=900, description="Seconds between samples")
+    control: ControlSettings = Field(default_factory=ControlSettings)
+    baseline: BaselineSettings = Field(default_factory=BaselineSettings)
+    anomalies: AnomalySettings = Field(default_factory=AnomalySettings)
+    comfort: ComfortSettings = Field(default_factory=ComfortSettings)
 
 
 class EnergyApp:
-    """Energy metering and tenant bills from any Brick model's meters."""
+    """Energy metering, baselines, anomalies, control, M&V, comfort and tenant bills."""
 
     id = "energy"
     name = "Energy"
@@ -62,16 +89,26 @@ class EnergyApp:
         self.area_m2 = 0.0  # the floor area the main meters serve
         self.tariff: Tariff = load_tariff()
         self.currency: str | None = None
+        self.tz: tzinfo = self.tariff.zone
+        self.plant = Plant()
+        self.controller: Controller | None = None
+        self.sampler: Sampler | None = None
+        self.analysis: Analysis | None = None
+        self.names: dict[str, str] = {}  # zone id -> name
+        self.floors: dict[str, str | None] = {}  # zone id -> floor
+        self.context: AppContext | None = None
         self.ready = asyncio.Event()
 
     def setup(self, ctx: AppContext) -> EnergySettings:
-        """Find the meters and make a counter per energy point (also used by tests)."""
+        """Find meters, zones and air units, and what each part works from (tests use it)."""
         settings = ctx.settings_as(EnergySettings)
+        self.context = ctx
         self.currency = settings.currency
         if settings.tariff is not None:
             self.tariff = settings.tariff
         elif settings.tariff_file is not None:
             self.tariff = load_tariff(Path(settings.tariff_file))
+        self.tz = ZoneInfo(settings.timezone) if settings.timezone else self.tariff.zone
         self.hierarchy = find_meters(ctx)
         self.points = {p: ctx.point(p) for p in self.hierarchy.energy_points()}
         self.area_m2 = served_area_m2(ctx)
@@ -80,19 +117,123 @@ class EnergyApp:
             for m in self.hierarchy.meters.values()
             if m.energy is not None
         }
+        roots = self.hierarchy.roots()
+        demand = next((m.power for m in roots if m.power is not None), None)
+        self.plant = find_plant(ctx, demand, outdoor_point(ctx), schedule_point(ctx))
+        self.controller = Controller(self.plant, settings.control, self.tz)
+        self.sampler = find_sampler(ctx, self.plant)
+        self.names = {z.id: z.name for z in self.plant.zones.values()}
+        self.floors = {z.id: z.floor for z in self.plant.zones.values()}
+        labels = {m.id: m.name for m in self.hierarchy.meters.values()}
+        labels.update(self.names)
+        labels.update({u.id: u.name for u in self.plant.air_units.values()})
+        alarm_points = {m.id: m.energy for m in self.hierarchy.meters.values() if m.energy}
+        for zone in self.plant.zones.values():
+            if zone.light_level is not None:
+                alarm_points[zone.id] = zone.light_level
+        for item in self.sampler.heat_cool:
+            alarm_points.setdefault(item.subject, item.heating)
+        self.analysis = Analysis(
+            self.tz,
+            self.tariff,
+            settings.baseline,
+            settings.anomalies,
+            settings.comfort,
+            labels,
+            alarm_points,
+        )
         return settings
 
+    def inputs(self) -> list[str]:
+        points = set(self.hierarchy.energy_points())
+        points.update(self.plant.inputs())
+        if self.controller is not None:
+            points.update(self.controller.commandable())
+        if self.sampler is not None:
+            points.update(self.sampler.points())
+        return sorted(points)
+
     async def run(self, ctx: AppContext) -> None:
-        self.setup(ctx)
+        settings = self.setup(ctx)
         by_point = self.hierarchy.energy_points()
-        ctx.log.info("metering %d meters", len(self.counters))
-        async with ctx.subscribe(list(by_point)) as stream:
+        inputs = self.inputs()
+        ctx.log.info(
+            "metering %d meters; %d zones and %d air units to control",
+            len(self.counters),
+            len(self.plant.zones),
+            len(self.plant.air_units),
+        )
+        await warm_up()  # the comfort model compiles once, off the event loop
+        async with ctx.subscribe(inputs) as stream:
+            controller = self._controller()
+            controller.update_all(await ctx.latest(inputs))
             self.ready.set()
-            async for observation in stream:
-                value = observation.value
-                if isinstance(value, bool) or not isinstance(value, int | float):
-                    continue
-                self.counters[by_point[observation.point]].add(observation.ts, float(value))
+            async with asyncio.TaskGroup() as tasks:
+                tasks.create_task(self._work(ctx, settings))
+                async for observation in stream:
+                    controller.update(observation)
+                    meter = by_point.get(observation.point)
+                    value = observation.value
+                    if meter is None or isinstance(value, bool):
+                        continue
+                    if isinstance(value, int | float):
+                        self.counters[meter].add(observation.ts, float(value))
+
+    async def _work(self, ctx: AppContext, settings: EnergySettings) -> None:
+        """Sample at `sample_s`, decide every control period, analyse every hour."""
+        controller, sampler, analysis = self._controller(), self._sampler(), self._analysis()
+        next_decision = ctx.clock.now()
+        analysed = hour_of(ctx.clock.now())
+        if settings.control.enabled:
+            await controller.release_all(ctx)
+        while True:
+            now = ctx.clock.now()
+            observe(self.plant, controller.values, controller.memory, now, self.tz)
+            occupied = {
+                z: not vacant(zone, controller.memory, now, settings.control)
+                for z, zone in self.plant.zones.items()
+            }
+            sampler.sample(controller.values, occupied, now)
+            if analysis.first_hour is None:
+                analysis.first_hour = hour_of(now) + HOUR
+            if settings.control.enabled and now >= next_decision:
+                await controller.step(ctx, now)
+                next_decision = now + timedelta(seconds=settings.control.period_s)
+            if hour_of(now) > analysed:
+                analysed = hour_of(now)
+                await self.analyse(ctx, now)
+            await ctx.clock.sleep(settings.sample_s)
+
+    async def analyse(self, ctx: AppContext, now: datetime) -> None:
+        """Baselines, anomalies and comfort on what is metered and sampled up to now."""
+        sampler, analysis = self._sampler(), self._analysis()
+        conditions = sampler.hourly_conditions(now)
+        meters = {m: c.hourly for m, c in self.counters.items()}
+        analysis.fit_baselines(meters, conditions, now)
+        await analysis.find_anomalies(ctx, meters, conditions, sampler, now)
+        analysis.add_comfort(sampler, self.outdoor_daily_means(conditions), now)
+
+    def outdoor_daily_means(self, conditions: dict[datetime, Conditions]) -> dict[str, float]:
+        """Mean outdoor temperature per local day (ISO date), for the clothing season."""
+        days: dict[str, list[float]] = {}
+        for hour, c in conditions.items():
+            days.setdefault(hour.astimezone(self.tz).date().isoformat(), []).append(c.outdoor_c)
+        return {day: sum(v) / len(v) for day, v in days.items()}
+
+    def _controller(self) -> Controller:
+        if self.controller is None:
+            raise AppError("the energy app is not set up")
+        return self.controller
+
+    def _sampler(self) -> Sampler:
+        if self.sampler is None:
+            raise AppError("the energy app is not set up")
+        return self.sampler
+
+    def _analysis(self) -> Analysis:
+        if self.analysis is None:
+            raise AppError("the energy app is not set up")
+        return self.analysis
 
     # What the routes answer
 
@@ -126,8 +267,139 @@ class EnergyApp:
             parent = upstream.parent
         return True
 
+    def main_meter(self) -> str | None:
+        """The building's main meter with a baseline (the first root that has one)."""
+        roots = [m.id for m in self.hierarchy.roots() if m.id in self.counters]
+        analysis = self._analysis()
+        return next((m for m in roots if m in analysis.baselines), roots[0] if roots else None)
+
+    def savings_json(self, start: datetime, end: datetime) -> dict[str, Any]:
+        meter = self.main_meter()
+        if meter is None:
+            raise ValueError("no main meter with an energy register")
+        conditions = self._sampler().hourly_conditions(self.now())
+        result = self._analysis().savings(meter, self.hourly(meter), conditions, start, end)
+        return {"meter": meter, **result.to_json()}
+
+    def baseline_json(self, meter: str, start: datetime, end: datetime) -> dict[str, Any]:
+        analysis = self._analysis()
+        conditions = self._sampler().hourly_conditions(self.now())
+        wanted = {h: c for h, c in conditions.items() if start <= h < end}
+        expected = analysis.expected(meter, wanted)
+        actual = window(self.hourly(meter), start, end)
+        model = analysis.baselines.get(meter)
+        hours = sorted(set(actual) | set(expected))
+        return {
+            "meter": meter,
+            "model": None if model is None else model_json(model),
+            "error": analysis.baseline_errors.get(meter),
+            "period": _period_json(analysis.period()),
+            "hours": [
+                {
+                    "hour": h.isoformat(),
+                    "actual": _round(actual.get(h)),
+                    "baseline": _round(expected.get(h)),
+                }
+                for h in hours
+            ],
+        }
+
+    def anomalies(self) -> list[Anomaly]:
+        return self._analysis().anomalies
+
+    def visible_subjects(self, principal: Principal, visible: VisiblePoints) -> set[str]:
+        """Meters, zones and equipment whose alarm point the principal may see."""
+        points = self._analysis().alarm_points
+        seen = {p.id for p in visible([self.point_of(p) for p in set(points.values())])}
+        subjects = {s for s, p in points.items() if p in seen}
+        meters = {m.id for m in self.visible_meters(principal, visible)}
+        return (subjects - set(self.hierarchy.meters)) | meters
+
+    def point_of(self, point_id: str) -> Point:
+        return self._ctx().point(point_id)
+
+    def comfort_summaries(self) -> list[ComfortSummary]:
+        return [t.summary() for t in self._analysis().tallies.values()]
+
+    def comfort_json(self, subjects: set[str]) -> dict[str, Any]:
+        analysis = self._analysis()
+        tallies = {z: t.summary() for z, t in analysis.tallies.items() if z in subjects}
+        spaces = []
+        for zone in sorted(set(self.plant.zones) & subjects):
+            now = analysis.comfort_now.get(zone)
+            summary = tallies.get(zone)
+            spaces.append(
+                {
+                    "space": zone,
+                    "name": self.names.get(zone, zone),
+                    "floor": self.floors.get(zone),
+                    "pmv": None if now is None else _round(now.pmv, 2),
+                    "ppd": None if now is None else _round(now.ppd, 1),
+                    "iaq": None if now is None else _round(now.iaq_index, 0),
+                    "iaq_category": None if now is None else now.iaq_category,
+                    "class": "unknown" if now is None else now.colour,
+                    "hours_occupied": 0 if summary is None else summary.occupied_h,
+                    "hours_outside": 0 if summary is None else summary.outside_h,
+                }
+            )
+        building = roll_up(tallies)
+        return {
+            "spaces": spaces,
+            "summary": {
+                "share_outside_pct": _round(building.outside_pct, 1),
+                "mean_ppd": _round(building.ppd_mean, 1),
+                "occupied_zone_hours": building.occupied_h,
+            },
+        }
+
+    def control_json(self) -> dict[str, Any]:
+        return self._controller().state()
+
+    def overview(self) -> dict[str, Any]:
+        now = self.now()
+        figures = today_and_week(self, now)
+        meter = self.main_meter()
+        power = None if meter is None else self.hierarchy.meters[meter].power
+        saving: dict[str, Any] = {"saving_pct": None, "avoided_kwh": None, "uncertainty_pct": None}
+        analysis = self._analysis()
+        if meter is not None and meter in analysis.baselines:
+            try:
+                result = self.savings_json(analysis.baselines[meter].end, now).get
+                saving = {k: result(k) for k in saving}
+            except ValueError:
+                pass
+        waste = [a for a in analysis.anomalies if a.end >= now - timedelta(days=7)]
+        comfort = figures.pop("comfort")
+        return {
+            "now": now.isoformat(),
+            "power_kw": _round(_number(self._controller().values.get(power or "")), 1),
+            **figures,
+            "eui_kwh_m2_a": None,
+            "savings": saving,
+            "comfort": {
+                "share_outside_pct": comfort["outside_pct"],
+                "mean_ppd": comfort["ppd_mean"],
+            },
+            "anomalies": {
+                "active": len(analysis.active),
+                "waste_kwh": round(sum(a.waste_kwh for a in waste), 1),
+                "cost": round(sum(a.cost for a in waste), 2),
+                "currency": self.currency or self.tariff.currency,
+            },
+            "control": self.control_json(),
+        }
+
+    def now(self) -> datetime:
+        return self._ctx().clock.now()
+
+    def _ctx(self) -> AppContext:
+        if self.context is None:
+            raise AppError("the energy app is not set up")
+        return self.context
+
     def router(self) -> APIRouter:
         router = APIRouter()
+        analysis_routes(router, self)
 
         @router.get("/meters", summary="The meter hierarchy")
         async def meters(principal: Reader, visible: VisiblePoints) -> dict[str, Any]:
@@ -204,7 +476,12 @@ class EnergyApp:
 
     def panels(self) -> list[Panel]:
         return [
-            Panel("consumption", "Consumption by floor", "chart", "consumption"),
+            Panel("overview", "Energy overview", "value", "overview"),
+            Panel("consumption", "Consumption by system, floor and tenant", "chart", "consumption"),
+            Panel("baseline", "Baseline against actual", "chart", "baseline"),
+            Panel("savings", "Measured savings", "chart", "savings"),
+            Panel("comfort", "Comfort map", "map", "comfort"),
+            Panel("anomalies", "Energy anomalies", "table", "anomalies"),
             Panel("quality", "Meter data quality", "table", "quality"),
         ]
 
@@ -235,3 +512,30 @@ def check_span(start: datetime, end: datetime) -> None:
 def _rounded(kwh: dict[str, float]) -> dict[str, float]:
     """Figures for people: to the watt-hour, without float noise."""
     return {key: round(value, 3) for key, value in kwh.items()}
+
+
+def model_json(model: Baseline) -> dict[str, Any]:
+    stats = model.stats.to_json()
+    return {
+        **stats,
+        "meets_guideline_14": model.stats.meets_guideline_14(),
+        "start": model.start.isoformat(),
+        "end": model.end.isoformat(),
+        "bins": model.bins,
+    }
+
+
+def _period_json(period: tuple[datetime, datetime] | None) -> dict[str, str] | None:
+    if period is None:
+        return None
+    return {"start": period[0].isoformat(), "end": period[1].isoformat()}
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _round(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)

@@ -1,7 +1,8 @@
 """An air-handling unit: its schedule and modes, supply-air reset, economiser, coils and fan.
 
 Occupied on working days 7:00-20:00, started earlier by optimal start (the colder or warmer
-the zones, the earlier), cycled at night when a zone leaves its unoccupied limits, stopped
+the zones, the earlier), or on a fixed schedule (fixed_mode: occupied 6:00-20:00, the
+zones' temperatures aside); cycled at night when a zone leaves its unoccupied limits, stopped
 by the fire alarm. The fan holds the duct static pressure the boxes need; the economiser
 mixes outdoor air to reach the supply-air setpoint when outdoor air is cooler and drier than
 return air; the chilled-water coil then the hot-water coil trim what is left. The fan's heat
@@ -19,6 +20,7 @@ from penworks.sim.systems.hvac_psychro import enthalpy_kj_kg, relative_humidity
 
 OCCUPIED_FROM_H = 7.0
 OCCUPIED_UNTIL_H = 20.0
+FIXED_START_H = 6.0  # a time clock's start: an hour early every day instead of optimal start
 LONGEST_LEAD_H = 2.0
 DESIGN_STATIC_PA = 250.0
 MIN_FAN_SPEED = 0.3
@@ -111,6 +113,13 @@ def scheduled_mode(hour: float, working_day: bool, lead_h: float) -> AhuMode:
         return AhuMode.OCCUPIED
     if hour >= OCCUPIED_FROM_H - lead_h:
         return AhuMode.OPTIMAL_START
+    return AhuMode.UNOCCUPIED
+
+
+def fixed_mode(hour: float, working_day: bool) -> AhuMode:
+    """A time clock's mode: occupied on working days from FIXED_START_H to 20:00."""
+    if working_day and FIXED_START_H <= hour < OCCUPIED_UNTIL_H:
+        return AhuMode.OCCUPIED
     return AhuMode.UNOCCUPIED
 
 

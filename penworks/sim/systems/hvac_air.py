@@ -12,6 +12,9 @@ Readings shared: '<place>.temp', '.rh', '.co2' per zone; the coils' loads on the
 (see hvac_shared). Loads drawn: the AHU fans ('hvac', roof) and each box's reheat ('hvac',
 its floor and tenant). Scenario STUCK_DAMPER (a zone's place): the box's blade stays where it
 is; commands are accepted but the airflow no longer follows, and the zone drifts.
+With Controls.FIXED the air handlers keep a fixed schedule instead of optimal start: occupied
+06:00-20:00 on working days whatever the zones' temperatures (hvac_ahu.fixed_mode), night
+cycle as before; a commanded fan start/stop and commanded setpoints still win.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from penworks.sim.controls import Controls
 from penworks.sim.devices import SimDevice
 from penworks.sim.layout import FLOOR_TENANTS, ZONES
 from penworks.sim.people import place
@@ -31,6 +35,7 @@ from penworks.sim.systems.hvac_ahu import (
     AhuMode,
     AirInputs,
     decide,
+    fixed_mode,
     occupied_hours,
     optimal_start_lead_h,
     reset_supply_setpoint,
@@ -72,6 +77,8 @@ OFFICES_AND_MEETING_ROOMS = tuple(
     place(z.floor, z.space) for z in ZONES if place(z.floor, z.space) not in LOBBY_AND_HALL
 )
 DIVERSITY = 0.85  # share of the boxes' summed maximum an air handler is sized for
+# The occupancy command's states: follow the schedule, occupied, unoccupied.
+OCCUPANCY_BY_SCHEDULE, OCCUPANCY_OCCUPIED, OCCUPANCY_UNOCCUPIED = 1, 2, 3
 NIGHT_CYCLE_DIFFERENTIAL_K = 2.0  # a night cycle aims this far inside the unoccupied limits
 NIGHT_CYCLE_END_K = 1.0  # and stops once every zone is this far inside
 
@@ -125,8 +132,9 @@ class _Unit:
 class HvacAir:
     name = "hvac_air"
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, controls: Controls = Controls.LOCAL) -> None:
         rng = random.Random(f"{seed}:{self.name}")
+        self.controls = controls
         self._boxes = [_box(i, rng) for i in range(len(ZONES))]
         by_place = {b.vav.place: b for b in self._boxes}
         self._units: list[_Unit] = []
@@ -187,7 +195,7 @@ class HvacAir:
         ahu, boxes, dt = unit.ahu, unit.boxes, world.dt
         for box in boxes:
             box.setpoints = zone_setpoints(box.device, box.commands)
-        _decide(unit, world, fire)
+        _decide(unit, world, fire, self.controls)
         for box in boxes:
             cooling_sp, heating_sp = _targets(ahu.mode, box.setpoints)
             _control_box(box, world, ahu, cooling_sp, heating_sp)
@@ -203,13 +211,23 @@ class HvacAir:
             )
 
 
-def _decide(unit: _Unit, world: World, fire: bool) -> None:
-    """The unit's mode from its schedule (with optimal start), its zones and the fire panel."""
+def _decide(unit: _Unit, world: World, fire: bool, controls: Controls) -> None:
+    """The unit's mode from its schedule (optimal start or a fixed start), its zones and the
+    fire panel."""
     boxes, commands = unit.boxes, unit.commands
-    worst = max(
-        max(b.setpoints.heating - b.reading_c, b.reading_c - b.setpoints.cooling, 0.0)
-        for b in boxes
-    )
+    if controls is Controls.FIXED:
+        scheduled = fixed_mode(world.hour, world.working_day)
+    else:
+        worst = max(
+            max(b.setpoints.heating - b.reading_c, b.reading_c - b.setpoints.cooling, 0.0)
+            for b in boxes
+        )
+        scheduled = scheduled_mode(world.hour, world.working_day, optimal_start_lead_h(worst))
+    occupancy = commands.number("occupancy_command", OCCUPANCY_BY_SCHEDULE)
+    if occupancy == OCCUPANCY_OCCUPIED:
+        scheduled = AhuMode.OCCUPIED
+    elif occupancy == OCCUPANCY_UNOCCUPIED:
+        scheduled = AhuMode.UNOCCUPIED
     fan_command = (
         commands.flag("supply_fan_command", True) if commands.held("supply_fan_command") else None
     )
@@ -217,7 +235,7 @@ def _decide(unit: _Unit, world: World, fire: bool) -> None:
         unit.ahu,
         fire=fire,
         fan_command=fan_command,
-        scheduled=scheduled_mode(world.hour, world.working_day, optimal_start_lead_h(worst)),
+        scheduled=scheduled,
         zone_outside_limits=any(
             not b.setpoints.night_heating <= b.reading_c <= b.setpoints.night_cooling for b in boxes
         ),

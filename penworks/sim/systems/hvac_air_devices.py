@@ -74,6 +74,14 @@ AHU_CONTROLLER = DeviceType(
             "1 occupied, 2 unoccupied, 3 optimal start, 4 night cycle, 5 fire shutdown",
             5,
         ),
+        multi_state(
+            "occupancy_command",
+            2,
+            "1 schedule, 2 occupied, 3 unoccupied (night protection still runs): "
+            "after-hours service and optimal start/stop from outside",
+            3,
+            commandable=True,
+        ),
     ),
 )
 
@@ -242,3 +250,4 @@ def show_ahu(device: SimDevice, ahu: Ahu, commands: Commands, outdoor_c: float) 
     device.set("fire_shutdown", ahu.mode is AhuMode.FIRE_SHUTDOWN)
     device.set("filter_alarm", ahu.filter_dp_pa > FILTER_ALARM_PA)
     device.set("occupancy_mode", int(ahu.mode))
+    device.set("occupancy_command", int(commands.number("occupancy_command", 1)))

@@ -99,13 +99,23 @@ def binary_output(key: str, instance: int, description: str) -> PointSpec:
 
 
 def multi_state(
-    key: str, instance: int, description: str, states: int, *, kind: str = "multi-state-value"
+    key: str,
+    instance: int,
+    description: str,
+    states: int,
+    *,
+    kind: str = "multi-state-value",
+    commandable: bool = False,
 ) -> PointSpec:
-    """A read-only state number 1..states (the description says what each means)."""
+    """A state number 1..states (the description says what each means); read-only unless
+    commandable (a priority array, as BACnet commandable objects have)."""
     return PointSpec(
         key,
         description=description,
+        writable=commandable,
+        min=1 if commandable else None,
+        max=states if commandable else None,
         default=1,
         states=states,
-        bacnet=BacnetObject(kind, instance),
+        bacnet=BacnetObject(kind, instance, commandable=commandable),
     )

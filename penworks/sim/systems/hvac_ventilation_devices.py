@@ -29,6 +29,11 @@ FRESH_AIR_UNIT = DeviceType(
         analog_input("worst_zone_co2", 7, "ppm", "Highest CO2 of the floor's rooms", cov=10.0),
         analog_output("cooling_valve", 1, "Chilled water valve position"),
         analog_output("heating_valve", 2, "Hot water valve position"),
+        analog_output(
+            "supply_fan_speed_command",
+            3,
+            "Supply fan VFD speed (own control unless commanded; the drive holds at least 30 %)",
+        ),
         analog_value(
             "co2_setpoint",
             1,

@@ -11,6 +11,11 @@ A written level (or mode 'manual'/'off') holds until the room's occupancy change
 mode 'auto' returns to automatic. Daylight reaching the room drops with the blinds
 ('<place>.blinds_pct' of the last step). LEFT_ON (target: a zone place): the room's lights
 stay on at full level in manual mode, sweep or not, until the scenario ends.
+
+With Controls.FIXED every controller is a time switch instead (physics.scheduled_lights):
+its room at 100 % from 07:00 to 20:00 on working days (FIXED_LIGHTS_H), off otherwise,
+whoever is there, with no daylight dimming and no sweep. The occupancy sensor still reports,
+and a written level (or mode) holds until it is written again or released.
 """
 
 from __future__ import annotations
@@ -19,8 +24,9 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from penworks.core import PointKind, Value
+from penworks.sim.controls import Controls
 from penworks.sim.devices import DeviceType, PointSpec, Refusal, Refused, SimDevice
-from penworks.sim.physics import LIGHT_W_PER_M2, Zone, update_lights
+from penworks.sim.physics import LIGHT_W_PER_M2, Zone, scheduled_lights, update_lights
 from penworks.sim.scenarios import ScenarioKind
 from penworks.sim.systems.spaces_common import ROOMS, ZONE_PLACES, Room, mqtt_device, working_hours
 from penworks.sim.world import World
@@ -30,6 +36,7 @@ AFTER_HOURS_HOLD_S = 5 * 60.0
 SWEEP_H = 20.0
 DAY_START_H = 7.0
 SCHEDULED_H: dict[str, tuple[float, float]] = {"f1/lobby": (7.0, 20.0), "f1/hall": (9.0, 18.0)}
+FIXED_LIGHTS_H = (7.0, 20.0)  # every room's time switch under Controls.FIXED
 BLINDS_DAYLIGHT_CUT = 0.8  # share of daylight that closed blinds keep out
 LEFT_ON_LEVEL = 100.0
 MODES = ("auto", "manual", "off")
@@ -41,7 +48,8 @@ LIGHT_CONTROLLER = DeviceType(
         PointSpec(
             "level",
             unit="%",
-            description="Light level; a write holds until occupancy changes, null is automatic",
+            description="Light level; a write holds (under occupancy control until occupancy "
+            "changes), null is automatic",
             writable=True,
             min=0.0,
             max=100.0,
@@ -52,7 +60,8 @@ LIGHT_CONTROLLER = DeviceType(
         PointSpec(
             "mode",
             PointKind.TEXT,
-            description="auto (occupancy and daylight), manual (level held) or off (held off)",
+            description="auto (occupancy and daylight, or the time schedule), manual (level "
+            "held) or off (held off)",
             writable=True,
             default="auto",
         ),
@@ -74,8 +83,9 @@ class _Controller:
 class Lighting:
     name = "lighting"
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, controls: Controls = Controls.LOCAL) -> None:
         self.seed = seed  # nothing random: lights follow people, daylight and the schedule
+        self.controls = controls
         self._controllers = [self._controller(room) for room in ROOMS]
         self._keys = {
             c.room.place: (f"{c.room.place}.light_pct", f"{c.room.place}.lux")
@@ -98,7 +108,8 @@ class Lighting:
         return {ScenarioKind.LEFT_ON: list(ZONE_PLACES)}
 
     def step(self, world: World) -> None:
-        sweep = self._sweep_due(world)
+        # a time switch has no sweep: a held level waits for its release
+        sweep = self._sweep_due(world) and self.controls is Controls.LOCAL
         loads: dict[tuple[str, str | None], float] = defaultdict(float)
         for c in self._controllers:
             self._step_controller(c, world, sweep)
@@ -124,9 +135,11 @@ class Lighting:
             c.zone.light_override = None
             c.vacant_s = max(c.vacant_s, HOLD_S)
         hold = AFTER_HOURS_HOLD_S if self._after_hours else HOLD_S
-        scheduled = place in SCHEDULED_H and working_hours(world.local, *SCHEDULED_H[place])
+        fixed = self.controls is Controls.FIXED
         occupied_before = c.occupied
-        c.occupied = people > 0 or c.vacant_s < hold or scheduled
+        c.occupied = people > 0 or c.vacant_s < hold
+        if not fixed and place in SCHEDULED_H:
+            c.occupied |= working_hours(world.local, *SCHEDULED_H[place])
         c.zone.people = max(people, 1) if c.occupied else 0  # the sensor's view, with hold
         left_on = world.scenarios.at(ScenarioKind.LEFT_ON, place) is not None
         if left_on:
@@ -140,7 +153,10 @@ class Lighting:
         if blinds > 0:
             cut = 1 - BLINDS_DAYLIGHT_CUT * blinds / 100
             weather = replace(weather, solar_w_m2=weather.solar_w_m2 * cut)
-        update_lights(c.zone, occupied_before, weather)
+        if fixed:
+            scheduled_lights(c.zone, working_hours(world.local, *FIXED_LIGHTS_H), weather)
+        else:
+            update_lights(c.zone, occupied_before, weather)
         self._publish(c, world)
 
     def _publish(self, c: _Controller, world: World) -> None:

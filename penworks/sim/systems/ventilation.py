@@ -10,6 +10,11 @@ occupied hours. Two smoke-exhaust fans (atrium, stairs) run only on fire alarm (
 or when started by hand; on alarm every other fan stops.
 Loads drawn: fresh-air fans ('hvac', its floor and tenant), toilet fans ('hvac', floor),
 smoke fans ('hvac', roof). Readings shared: see hvac_shared.
+With Controls.FIXED a fresh-air unit's demand control is off: it runs at design flow in
+occupied hours and no CO2 wakes it, until the network commands its 'co2_setpoint': then it
+works to that setpoint as above, until relinquished. In both modes a commanded
+'supply_fan_speed_command' sets the fan speed while the unit runs (at least MIN_SPEED_PCT),
+and a commanded 'supply_fan_command' starts or stops it.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from penworks.sim.controls import Controls
 from penworks.sim.devices import SimDevice
 from penworks.sim.layout import FLOOR_TENANTS, OFFICE_FLOORS
 from penworks.sim.people import floor_of
@@ -96,8 +102,9 @@ class _Fan:
 class Ventilation:
     name = "ventilation"
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, controls: Controls = Controls.LOCAL) -> None:
         rng = random.Random(f"{seed}:{self.name}")
+        self.controls = controls
         self._units = [self._unit(i, floor, rng) for i, floor in enumerate(OFFICE_FLOORS)]
         self._toilet_fans = [
             _Fan(
@@ -191,13 +198,23 @@ class Ventilation:
         commands, shared = unit.commands, world.shared
         setpoint = commands.number("co2_setpoint", 800.0)
         worst = max(number(shared, key, 420.0) for key in unit.co2_keys)
-        if worst > setpoint + WAKE_ABOVE_PPM:
+        # a commanded setpoint is how a platform app turns demand control on in a fixed building
+        demand_controlled = self.controls is Controls.LOCAL or commands.held("co2_setpoint")
+        if not demand_controlled:
+            unit.awake = False
+        elif worst > setpoint + WAKE_ABOVE_PPM:
             unit.awake = True
         elif worst < setpoint - SLEEP_BELOW_PPM:
             unit.awake = False
         command = commands.flag("supply_fan_command", in_hours or unit.awake)
         running = command and not fire
-        _demand_control(unit, running, worst - setpoint, world.dt)
+        if demand_controlled:
+            _demand_control(unit, running, worst - setpoint, world.dt)
+        else:
+            unit.speed_pct = 100.0 if running else 0.0  # design flow
+        speed_command = commands.override("supply_fan_speed_command")
+        if running and speed_command is not None:
+            unit.speed_pct = max(MIN_SPEED_PCT, speed_command)
         _condition(unit, outdoor, world.dt, running, water)
         fan_kw = PAU_FAN_KW * (unit.speed_pct / 100) ** 3
         if fan_kw > 0:
@@ -214,6 +231,7 @@ class Ventilation:
         device.set("outside_air_temp", round(world.weather.temp_c, 1))
         device.set("supply_airflow", float(round(flow_ls)))
         device.set("supply_fan_speed", round(unit.speed_pct, 1))
+        device.set("supply_fan_speed_command", round(unit.speed_pct, 1))
         device.set("supply_fan_power", round(fan_kw, 2))
         device.set("filter_dp", float(round(filter_dp)))
         device.set("worst_zone_co2", float(round(worst)))

@@ -147,6 +147,15 @@ CASES: dict[tuple[str, str], list[Call]] = {
         get(f"/api/apps/energy/bills?tenant={t}&{ENERGY_SPAN}") for t in ("inkwell", "nib")
     ],
     ("GET", "/api/apps/energy/quality"): [get("/api/apps/energy/quality")],
+    ("GET", "/api/apps/energy/overview"): [get("/api/apps/energy/overview")],
+    ("GET", "/api/apps/energy/baseline"): [
+        get(f"/api/apps/energy/baseline?meter={m}&{ENERGY_SPAN}")
+        for m in ("b15.f2.inkwell_meter", "b15.f3.nib_meter")
+    ],
+    ("GET", "/api/apps/energy/savings"): [get(f"/api/apps/energy/savings?{ENERGY_SPAN}")],
+    ("GET", "/api/apps/energy/anomalies"): [get("/api/apps/energy/anomalies")],
+    ("GET", "/api/apps/energy/comfort"): [get("/api/apps/energy/comfort")],
+    ("GET", "/api/apps/energy/control"): [get("/api/apps/energy/control")],
     # Signing in and out, users and API tokens: B manages only itself (a tenant admin: its
     # tenant's users); A's users and tokens answer 404 or 403, and stay as they were.
     ("POST", "/api/auth/token"): [

@@ -15,21 +15,18 @@ import pytest
 
 from penworks.config import DEFAULT_SITE
 from penworks.core import SimClock
+from penworks.loopback import Address, bound, health_name, served
 from penworks.model import SiteModel
 from penworks.model.schema import (
-    BacnetBinding,
-    Binding,
     HealthBinding,
     ModbusBinding,
     MqttBinding,
-    OpcuaBinding,
     ScheduleBinding,
 )
-from penworks.sim.devices import PointSpec, SimDevice
+from penworks.sim.devices import SimDevice
 from penworks.sim.run import RunningTwin
 from penworks.sim.twin import building15
 
-Address = tuple[object, ...]
 META_PREFIX = "sunspec_"  # registers that describe a SunSpec map, not values of the building
 
 
@@ -41,38 +38,6 @@ def site() -> SiteModel:
 @pytest.fixture(scope="module")
 def devices() -> list[SimDevice]:
     return building15(datetime(2026, 7, 15, 2, tzinfo=UTC)).devices()
-
-
-def served(device: SimDevice, spec: PointSpec) -> Address:
-    """Where a device serves a point, as a binding addresses it."""
-    protocol = device.protocol
-    if protocol == "mqtt":
-        return ("mqtt", str(device.address), f"$.{spec.key}")
-    if protocol == "modbus":
-        assert spec.modbus is not None, f"{device.name}.{spec.key} has no register"
-        return ("modbus", device.name, spec.modbus.function, spec.modbus.address)
-    if protocol == "bacnet":
-        assert spec.bacnet is not None, f"{device.name}.{spec.key} has no object"
-        return ("bacnet", int(device.address), f"{spec.bacnet.type},{spec.bacnet.instance}")
-    return ("opcua", device.gateway, f"ns=2;s={device.address}.{spec.key}")
-
-
-def bound(binding: Binding) -> Address:
-    if isinstance(binding, MqttBinding):
-        return ("mqtt", binding.topic, binding.path)
-    if isinstance(binding, ModbusBinding):
-        return ("modbus", binding.device, binding.function, binding.address)
-    if isinstance(binding, BacnetBinding):
-        return ("bacnet", binding.device, binding.object)
-    assert isinstance(binding, OpcuaBinding)
-    return ("opcua", binding.server, binding.node)
-
-
-def health_name(device: SimDevice) -> str:
-    """The device as its connector's health reports name it."""
-    return {"modbus": device.name, "bacnet": str(device.address)}.get(
-        device.protocol, device.gateway
-    )
 
 
 def test_every_device_point_is_bound_once_and_every_binding_is_served(

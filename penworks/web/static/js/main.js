@@ -9,6 +9,7 @@ import { SiteIndex } from "./model.js";
 import { ROLE_NAMES, Session } from "./session.js";
 import * as alarms from "./views/alarms.js";
 import * as building from "./views/building.js";
+import * as energy from "./views/energy.js";
 import * as equipment from "./views/equipment.js";
 import * as floor from "./views/floor.js";
 import * as login from "./views/login.js";
@@ -17,7 +18,16 @@ import * as site from "./views/site.js";
 import * as space from "./views/space.js";
 import * as system from "./views/system.js";
 
-const VIEWS = { login, "": site, building, floor, space, equipment, point, alarms, system };
+// Smart apps with a page of their own, at #/apps/<app id>, shown while the app runs.
+const APP_VIEWS = { energy };
+const apps = {
+  render(ctx, params, root) {
+    const view = APP_VIEWS[params.id];
+    if (!view) throw new PageProblem("No such app page", `no app ${params.id} has a page here`);
+    return view.render(ctx, params, root);
+  },
+};
+const VIEWS = { login, "": site, building, floor, space, equipment, point, alarms, system, apps };
 const SECTION = { "": "site", building: "site", floor: "site", space: "site",
   equipment: "site", point: "site", alarms: "alarms", system: "system" };
 const BADGE_DELAY_MS = 500;
@@ -79,7 +89,7 @@ async function show(parsed) {
   const controller = new AbortController();
   current = { controller };
   const view = VIEWS[parsed.name];
-  markSection(SECTION[parsed.name]);
+  markSection(parsed.name === "apps" ? `app-${parsed.id}` : SECTION[parsed.name]);
   main.dataset.view = view ? parsed.name || "site" : "unknown";
   main.dataset.ready = "false";
   main.dataset.route = location.hash || "#/";
@@ -138,6 +148,20 @@ function showLiveState() {
   badge.textContent = { open: "live", connecting: "connecting", closed: "offline" }[live.state];
 }
 
+/** The links to the pages of the apps that run now (GET /api/apps); none when it fails. */
+async function showApps() {
+  let running = new Set();
+  try {
+    running = new Set((await api.get("/api/apps")).filter((a) => a.running).map((a) => a.id));
+  } catch {
+    // no app links: their pages still answer at their routes
+  }
+  for (const link of document.querySelectorAll("#nav a[data-app]")) {
+    link.hidden = !session.signedIn || !APP_VIEWS[link.dataset.app]
+      || !running.has(link.dataset.app);
+  }
+}
+
 let badgeTimer = null;
 let alarmWatch = null;
 
@@ -165,6 +189,7 @@ async function signedIn() {
   live.watch({ alarms: true }, { alarm: refreshAlarmBadge, flood: refreshAlarmBadge },
     alarmWatch.signal);
   refreshAlarmBadge();
+  showApps();
 }
 
 /** Back to the sign-in page; after an expired session, back to this page once signed in. */
@@ -177,6 +202,7 @@ function signedOut(message, comeBack) {
   const here = location.hash;
   const next = comeBack && here && !here.startsWith("#/login") && here !== "#/" ? here : "";
   document.getElementById("alarm-badge").hidden = true;
+  for (const link of document.querySelectorAll("#nav a[data-app]")) link.hidden = true;
   ctx.navigate(next ? `#/login?next=${encodeURIComponent(next)}` : "#/login");
 }
 
