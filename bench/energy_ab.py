@@ -168,6 +168,7 @@ async def run_week(
     days: float,
     seed: int,
     strategies: list[str] | None = None,
+    extra: dict[str, object] | None = None,
 ) -> Result:
     began = time.perf_counter()
     end = start + timedelta(days=days)
@@ -177,6 +178,7 @@ async def run_week(
     control_settings: dict[str, object] = {"enabled": control}
     if strategies is not None:
         control_settings["strategies"] = strategies
+    control_settings.update(extra or {})
     with tempfile.TemporaryDirectory() as data:
         config = PlatformConfig(
             site=Path(DEFAULT_SITE),
@@ -275,6 +277,14 @@ def baseline_and_savings(
     )
 
 
+def _setting(item: str) -> tuple[str, object]:
+    key, _, text = item.partition("=")
+    try:
+        return key, json.loads(text)
+    except json.JSONDecodeError:
+        return key, text
+
+
 def _maybe(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.1f}"
 
@@ -284,6 +294,13 @@ def main() -> None:
     parser.add_argument("--start", default="2026-07-13", help="local date of the first day")
     parser.add_argument("--days", type=float, default=7.0)
     parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument(
+        "--control",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a control setting of the app in its run (JSON value), e.g. after_hours_service=false",
+    )
     parser.add_argument("--dump", type=Path, help="write both runs' hourly figures as JSON here")
     parser.add_argument(
         "--strategies", help="comma-separated control strategies of the app (default: all)"
@@ -296,7 +313,8 @@ def main() -> None:
     async def both() -> tuple[Result, Result]:
         fixed = await run_week("fixed schedules", False, start, args.days, args.seed)
         chosen = args.strategies.split(",") if args.strategies else None
-        app = await run_week("energy app", True, start, args.days, args.seed, chosen)
+        extra = dict(_setting(item) for item in args.control)
+        app = await run_week("energy app", True, start, args.days, args.seed, chosen, extra)
         return fixed, app
 
     fixed, app = asyncio.run(both())

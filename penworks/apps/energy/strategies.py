@@ -77,6 +77,11 @@ class ControlSettings(Strict):
     start_lead_min: float = Field(30.0, ge=0, description="Optimal start lead in any case")
     start_min_per_k: float = Field(30.0, ge=0, description="More lead per K from comfort")
     start_max_min: float = Field(150.0, ge=0, description="Longest optimal start lead")
+    after_hours_service: bool = Field(
+        True,
+        description="Run an air unit for people in its zones outside the building's hours "
+        "(False: after hours, the building's own schedule and night protection only)",
+    )
     min_run_min: float = Field(30.0, ge=0, description="An air unit started runs this long")
     stop_early_min: float = Field(
         30.0, ge=0, description="Optimal stop: minutes before the learnt last departure"
@@ -305,6 +310,7 @@ def air_unit(
     local: datetime,
     settings: ControlSettings,
     use: set[str],
+    in_hours: bool = True,
 ) -> list[Intent]:
     zones = [plant.zones[z] for z in unit.zones]
     intents = []
@@ -314,7 +320,8 @@ def air_unit(
         return intents
     # A unit with an occupancy command protects its zones at night itself (unoccupied mode).
     protect = unit.occupancy_command is None
-    needed = _unit_needed(zones, values, memory, now, local, settings, protect)
+    serve = in_hours or settings.after_hours_service
+    needed = _unit_needed(zones, values, memory, now, local, settings, protect, serve)
     since = memory.unit_on_since.get(unit.id)
     if needed:
         memory.unit_on_since.setdefault(unit.id, now)
@@ -341,14 +348,17 @@ def _unit_needed(
     local: datetime,
     settings: ControlSettings,
     protect: bool,
+    serve: bool = True,
 ) -> bool:
     for zone in zones:
         temp = _number(values, zone.temperature)
         low, high = settings.unoccupied_low_c, settings.unoccupied_high_c
         if protect and temp is not None and not low < temp < high:
             return True  # an idle zone outside its limits needs the air
-        if not vacant(zone, memory, now, settings) and not coasting(
-            zone, values, memory, local, settings
+        if (
+            serve
+            and not vacant(zone, memory, now, settings)
+            and not coasting(zone, values, memory, local, settings)
         ):
             return True
     for zone in zones:
@@ -499,7 +509,7 @@ def decide(
         if "lighting" in use:
             intents.extend(lighting(zone, idle and not soon, values, settings))
     for unit in plant.air_units.values():
-        intents.extend(air_unit(unit, plant, values, memory, now, local, settings, use))
+        intents.extend(air_unit(unit, plant, values, memory, now, local, settings, use, in_hours))
     if "chw_reset" in use:
         intents.extend(chw_reset(plant, values, memory, now, settings))
     if "peak" in use and peak(plant, values, memory, now, settings):

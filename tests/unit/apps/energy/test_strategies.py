@@ -233,3 +233,15 @@ def test_after_the_buildings_hours_vacant_zones_float_to_the_unoccupied_limits()
     values["office_hours"] = True
     got = by_point(decide(with_schedule, values, memory, evening, TZ, settings))  # type: ignore[arg-type]
     assert got["office.cool_sp"].value == settings.setback_cooling_c
+
+
+@pytest.mark.parametrize("service", [True, False])
+def test_people_after_hours_are_served_unless_the_site_says_not(service: bool) -> None:
+    settings = ControlSettings(after_hours_service=service)
+    memory = Memory()
+    evening = datetime(2026, 7, 13, 21, 0, tzinfo=TZ).astimezone(UTC)
+    empty_since(memory, evening - timedelta(hours=1))
+    with_schedule = Plant(plant().zones, plant().air_units, schedule="office_hours")
+    values = quiet(office_hours=False, **{"office.occupied": True})
+    got = by_point(decide(with_schedule, values, memory, evening, TZ, settings))  # type: ignore[arg-type]
+    assert got["ahu.occ"].value == (OCCUPIED if service else UNOCCUPIED)
