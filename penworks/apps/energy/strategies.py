@@ -5,16 +5,21 @@ Each strategy turns readings into `Intent`s: a value for a point at the app's pr
 controller sends only what changed. Strategies, in the order their intents are merged:
 
 - occupancy setback: a zone nobody has been in for `vacant_after_min` gets setback
-  setpoints, its fan-coil off and, while it needs no cooling, its VAV box at the standby
-  airflow (`standby_damper_pct`: an empty room needs no ventilation air); an occupied zone,
-  a meeting room booked within `precondition_min`, or a zone before its learnt first
+  setpoints (the after-hours ones outside the building's schedule), its fan-coil off and,
+  while it needs no cooling, its VAV box at the standby airflow (`standby_damper_pct`: an
+  empty room needs no ventilation air); an occupied zone, a meeting room booked within
+  `precondition_min`, or a zone within its optimal-start lead before its own learnt first
   arrival is let go to its comfort setpoints;
 - lighting: lights off in a vacant zone; in an occupied one, dimmed so the measured
   illuminance meets `target_lux` with the daylight there (closed loop on the sensor);
-- optimal start and stop: an air unit stays off until the learned first arrival minus a
-  lead that grows with how far its worst zone is from comfort (and before a booked meeting),
-  and stops when every zone it serves is vacant; it is always let go when a zone leaves
-  its unoccupied limits, so the building's own night protection works;
+- optimal start and stop: an air unit runs while a zone it serves is occupied, within its
+  lead before that zone's learnt first arrival (a lead that grows with how far the zone is
+  from comfort) or before a booked meeting; it stops when every zone is vacant, or near
+  their learnt last departures while they coast within comfort. People after the
+  building's hours are served unless `after_hours_service` is off. A unit with an
+  occupancy command is put in occupied or unoccupied mode (its own night protection
+  stays); one with only a start/stop command is started and stopped, and started for an
+  idle zone outside its unoccupied limits;
 - demand-controlled ventilation: outdoor-air units work to a CO2 setpoint;
 - chilled-water reset (trim and respond): while every cooling coil valve is below
   `chw_trim_below_pct` the chillers' leaving water setpoint rises a step, up to
