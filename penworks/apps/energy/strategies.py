@@ -60,8 +60,8 @@ class ControlSettings(Strict):
     )
     # Occupancy sensors hold 'occupied' a while themselves; a little more avoids flicker.
     vacant_after_min: float = Field(5.0, ge=0, description="Minutes without anyone: vacant")
-    setback_cooling_c: float = Field(27.0, description="Cooling setpoint of a vacant zone")
-    setback_heating_c: float = Field(19.0, description="Heating setpoint of a vacant zone")
+    setback_cooling_c: float = Field(28.0, description="Cooling setpoint of a vacant zone")
+    setback_heating_c: float = Field(18.0, description="Heating setpoint of a vacant zone")
     # Outside the building's hours nobody is expected back soon: vacant zones float to the
     # unoccupied limits while an air unit runs for someone working late.
     after_hours_cooling_c: float = Field(29.0, description="Vacant zone, after hours: cooling")
@@ -79,9 +79,9 @@ class ControlSettings(Strict):
     min_light_pct: float = Field(10.0, ge=0, le=100, description="Lowest dimmed level")
     default_arrival: time = Field(time(8, 0), description="First arrival before any is learnt")
     arrival_days: int = Field(5, ge=1, description="Working days the first arrival is learnt from")
-    start_lead_min: float = Field(30.0, ge=0, description="Optimal start lead in any case")
-    start_min_per_k: float = Field(30.0, ge=0, description="More lead per K from comfort")
-    start_max_min: float = Field(150.0, ge=0, description="Longest optimal start lead")
+    start_lead_min: float = Field(45.0, ge=0, description="Optimal start lead in any case")
+    start_min_per_k: float = Field(35.0, ge=0, description="More lead per K from comfort")
+    start_max_min: float = Field(180.0, ge=0, description="Longest optimal start lead")
     after_hours_service: bool = Field(
         True,
         description="Run an air unit for people in its zones outside the building's hours "

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from penworks.apps.energy.app import EnergyApp
+from penworks.apps.energy.strategies import ControlSettings
 from penworks.config import (
     DEFAULT_SITE,
     ApiConfig,
@@ -84,7 +85,9 @@ async def test_the_app_runs_the_building_and_an_operator_wins(run: Run) -> None:
     await run.until(1)  # 07:00: nobody yet
     assert run.value(f"{OFFICE}.light.occupied") is False
     assert run.sent(f"{OFFICE}.light.level") == 0.0  # the schedule has them on: off
-    assert run.sent(f"{OFFICE}.vav.occupied_cooling_setpoint") in (27.0, None)
+    settings = ControlSettings()
+    setbacks = (None, settings.setback_cooling_c, settings.after_hours_cooling_c)
+    assert run.sent(f"{OFFICE}.vav.occupied_cooling_setpoint") in setbacks
 
     # 10:00: an operator switches the lights of another office on at level 8
     await run.until(4)
