@@ -203,9 +203,5 @@ class Analysis:
             space = assessment.sample.space
             self.tallies.setdefault(space, ComfortTally(space)).add(assessment)
             self.seen.setdefault(space, set()).add(assessment.sample.hour)
-        latest: dict[str, ComfortSample] = {}
-        for sample in samples:
-            if sample.space not in latest or sample.hour > latest[sample.space].hour:
-                latest[sample.space] = sample
-        for comfort in assess(list(latest.values()), self.comfort_settings):
+        for comfort in assess(samples, self.comfort_settings):  # the latest hour of each space
             self.comfort_now[comfort.space] = comfort

@@ -52,6 +52,7 @@ from penworks.apps.energy.meters import (
     virtual_kwh,
 )
 from penworks.apps.energy.quality import QualitySettings
+from penworks.apps.energy.readings import as_number, number
 from penworks.apps.energy.routes import analysis_routes, today_and_week
 from penworks.apps.energy.sampler import Sampler, find_sampler, outdoor_point, schedule_point
 from penworks.apps.energy.strategies import ControlSettings, observe, vacant
@@ -173,11 +174,9 @@ class EnergyApp:
                 async for observation in stream:
                     controller.update(observation)
                     meter = by_point.get(observation.point)
-                    value = observation.value
-                    if meter is None or isinstance(value, bool):
-                        continue
-                    if isinstance(value, int | float):
-                        self.counters[meter].add(observation.ts, float(value))
+                    reading = as_number(observation.value)
+                    if meter is not None and reading is not None:
+                        self.counters[meter].add(observation.ts, reading)
 
     async def _work(self, ctx: AppContext, settings: EnergySettings) -> None:
         """Sample at `sample_s`, decide every control period, analyse every hour."""
@@ -372,9 +371,8 @@ class EnergyApp:
         comfort = figures.pop("comfort")
         return {
             "now": now.isoformat(),
-            "power_kw": _round(_number(self._controller().values.get(power or "")), 1),
+            "power_kw": _round(number(self._controller().values, power), 1),
             **figures,
-            "eui_kwh_m2_a": None,
             "savings": saving,
             "comfort": {
                 "share_outside_pct": comfort["outside_pct"],
@@ -529,12 +527,6 @@ def _period_json(period: tuple[datetime, datetime] | None) -> dict[str, str] | N
     if period is None:
         return None
     return {"start": period[0].isoformat(), "end": period[1].isoformat()}
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, HTTPException
 
 from penworks.apps.api import Principal, Reader, VisiblePoints
 from penworks.apps.energy.comfort import roll_up
-from penworks.apps.energy.consumption import HOUR, hour_of, peak_demand, total, window
+from penworks.apps.energy.consumption import HOUR, eui, hour_of, peak_demand, total, window
 
 if TYPE_CHECKING:
     from penworks.apps.energy.app import EnergyApp
@@ -89,9 +89,16 @@ def today_and_week(app: EnergyApp, now: datetime) -> dict[str, Any]:
             hourly[hour] = hourly.get(hour, 0.0) + kwh
     end = hour_of(now) + HOUR
     peak = peak_demand(window(hourly, midnight, end))
+    # EUI over the hours metered (the last year of them), as a yearly rate
+    intensity = None
+    if hourly and app.area_m2 > 0:
+        last = max(hourly) + HOUR
+        first = max(min(hourly), last - timedelta(days=365))
+        intensity = eui(total(hourly, first, last), app.area_m2, first, last)
     return {
         "today_kwh": round(total(hourly, midnight, end), 1),
         "week_kwh": round(total(hourly, end - timedelta(days=7), end), 1),
         "peak_today_kw": None if peak is None else round(peak[1], 1),
+        "eui_kwh_m2_a": None if intensity is None else round(intensity, 1),
         "comfort": roll_up(app.comfort_summaries()).to_json(),
     }

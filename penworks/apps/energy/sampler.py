@@ -13,11 +13,13 @@ from collections import defaultdict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from penworks.apps.api import AppContext, EntityKind, Value
 from penworks.apps.energy.anomalies import HeatCoolSample, OnSample
 from penworks.apps.energy.baseline import Conditions
 from penworks.apps.energy.consumption import hour_of
+from penworks.apps.energy.readings import number
 from penworks.apps.energy.zones import Plant
 
 KEEP = timedelta(days=3)
@@ -69,13 +71,6 @@ class Means:
             self.counts.pop(hour, None)
 
 
-def number(values: Mapping[str, Value], point: str | None) -> float | None:
-    value = values.get(point) if point is not None else None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
 @dataclass(slots=True)
 class Sampler:
     plant: Plant
@@ -121,9 +116,7 @@ class Sampler:
             if heating is None or cooling is None:
                 continue
             kw = None if item.heating_kw_per_pct is None else heating * item.heating_kw_per_pct
-            self._keep(
-                self.heating_cooling[item.subject], HeatCoolSample(now, heating, cooling, kw)
-            )
+            keep(self.heating_cooling[item.subject], HeatCoolSample(now, heating, cooling, kw))
 
     def _zone(
         self, zone: str, values: Mapping[str, Value], occupied: bool, now: datetime, hour: datetime
@@ -141,13 +134,8 @@ class Sampler:
         if level is not None:
             watts = number(values, self.lights_power.get(zone))
             kw = None if watts is None else watts / 1000
-            self._keep(self.on[zone], OnSample(now, level > 0, occupied, kw))
+            keep(self.on[zone], OnSample(now, level > 0, occupied, kw))
         means.drop_before(now - KEEP)
-
-    def _keep(self, samples: deque, sample: object) -> None:  # type: ignore[type-arg]
-        samples.append(sample)
-        while samples and samples[0].ts < sample.ts - KEEP:  # type: ignore[attr-defined]
-            samples.popleft()
 
     def hourly_conditions(self, before: datetime) -> dict[datetime, Conditions]:
         """Conditions of every complete hour sampled (before `before`)."""
@@ -162,6 +150,16 @@ class Sampler:
             people = self.conditions.mean(hour, "people") or 0.0
             out[hour] = Conditions(outdoor, occupied if occupied is not None else 0.0, people)
         return out
+
+
+S = TypeVar("S", OnSample, HeatCoolSample)
+
+
+def keep(samples: deque[S], sample: S) -> None:
+    """Append a sample and drop those older than KEEP before it."""
+    samples.append(sample)
+    while samples and samples[0].ts < sample.ts - KEEP:
+        samples.popleft()
 
 
 def find_sampler(ctx: AppContext, plant: Plant) -> Sampler:

@@ -40,6 +40,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from pydantic import Field
 
 from penworks.apps.api import Strict, Value
+from penworks.apps.energy.readings import number
 from penworks.apps.energy.zones import AirUnit, Plant, Zone
 
 STRATEGIES = {
@@ -156,7 +157,7 @@ def observe(
     """Update what is remembered of occupancy (call at every decision, and on news)."""
     if memory.started is None:
         memory.started = now
-    outdoor = _number(values, plant.outdoor)
+    outdoor = number(values, plant.outdoor)
     if outdoor is not None:
         if memory.outdoor_mean is None or memory.outdoor_at is None:
             memory.outdoor_mean = outdoor
@@ -217,13 +218,6 @@ def booked_soon(zone: Zone, values: Mapping[str, Value], local: datetime, lead_m
     return timedelta(0) <= start - local <= timedelta(minutes=lead_min)
 
 
-def _number(values: Mapping[str, Value], point: str | None) -> float | None:
-    value = values.get(point) if point is not None else None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
 def setback(
     zone: Zone,
     idle: bool,
@@ -244,7 +238,7 @@ def setback(
     if zone.heating_setpoint is not None:
         intents.append(Intent(zone.heating_setpoint, low if setback_now else None, "setback"))
     if zone.damper is not None:
-        temp = _number(values, zone.temperature)
+        temp = number(values, zone.temperature)
         standby = setback_now and temp is not None and low + 0.5 < temp < high - 0.5
         value = settings.standby_damper_pct if standby else None
         intents.append(Intent(zone.damper, value, "setback"))
@@ -281,7 +275,7 @@ def lighting(
         return []
     if idle:
         return [Intent(zone.light_level, 0.0, "lighting")]
-    lux, level = _number(values, zone.illuminance), _number(values, zone.light_level)
+    lux, level = number(values, zone.illuminance), number(values, zone.light_level)
     if lux is None or level is None:
         return [Intent(zone.light_level, None, "lighting")]
     if level <= 0:
@@ -300,7 +294,7 @@ def start_lead(worst_k: float, settings: ControlSettings) -> timedelta:
 
 def comfort_gap(zone: Zone, values: Mapping[str, Value], settings: ControlSettings) -> float:
     """How far (K) a zone is outside its comfort setpoints; 0 inside or unknown."""
-    temp = _number(values, zone.temperature)
+    temp = number(values, zone.temperature)
     if temp is None:
         return 0.0
     return max(0.0, temp - settings.comfort_cooling_c, settings.comfort_heating_c - temp)
@@ -356,7 +350,7 @@ def _unit_needed(
     serve: bool = True,
 ) -> bool:
     for zone in zones:
-        temp = _number(values, zone.temperature)
+        temp = number(values, zone.temperature)
         low, high = settings.unoccupied_low_c, settings.unoccupied_high_c
         if protect and temp is not None and not low < temp < high:
             return True  # an idle zone outside its limits needs the air
@@ -396,7 +390,7 @@ def coasting(
     """Optimal stop: an occupied zone lets its air unit stop in the last `stop_early_min`
     before its learnt last departure, while it stays within comfort on its thermal mass."""
     departure = expected_departure(memory, zone.id, local.date(), settings)
-    temp = _number(values, zone.temperature)
+    temp = number(values, zone.temperature)
     if departure is None or temp is None or local.weekday() >= 5:
         return False
     leaving = datetime.combine(local.date(), departure, local.tzinfo)
@@ -422,9 +416,9 @@ def chw_reset(
     the cold, colder again when one does or the air gets humid."""
     if not plant.chw_setpoints:
         return []
-    valves = [v for v in (_number(values, p) for p in plant.cooling_valves) if v is not None]
+    valves = [v for v in (number(values, p) for p in plant.cooling_valves) if v is not None]
     humid = any(
-        (rh := _number(values, z.humidity)) is not None and rh > settings.humid_above_pct
+        (rh := number(values, z.humidity)) is not None and rh > settings.humid_above_pct
         for z in plant.zones.values()
     )
     current = memory.chw_c if memory.chw_c is not None else settings.chw_min_c
@@ -450,7 +444,7 @@ def peak(
     settings: ControlSettings,
 ) -> bool:
     """Whether to shed load now (with hysteresis: release after a quiet spell)."""
-    limit, demand = settings.peak_limit_kw, _number(values, plant.demand)
+    limit, demand = settings.peak_limit_kw, number(values, plant.demand)
     if limit is None or demand is None:
         memory.shedding_since = memory.below_limit_since = None
         return False

@@ -137,3 +137,39 @@ async def test_settings_take_an_inline_tariff(building15: SiteModel) -> None:
     assert app.tariff.name == "flat"
     assert app.currency == "EUR"
     assert next(iter(app.counters.values())).settings.gap_limit_h == 1.0
+
+
+async def test_analysis_routes_refuse_bad_requests_clearly(building15: SiteModel) -> None:
+    app = EnergyApp()
+    async with hosting(building15, {"energy": AppConfig()}, app) as running:
+        await app.ready.wait()
+        await feed(running, app)
+        api = secured_app(building15, running.history, auth=FakeAuth(NIB, ROOT), apps=running.host)
+        transport = httpx.ASGITransport(app=api)
+        span = {"start": T0.isoformat(), "end": (T0 + timedelta(hours=3)).isoformat()}
+        backwards = {"start": span["end"], "end": span["start"]}
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+
+            async def get(path: str, who: object = ROOT, **params: str) -> httpx.Response:
+                headers = bearer(who)  # type: ignore[arg-type]
+                return await client.get(f"/api/apps/energy{path}", params=params, headers=headers)
+
+            unknown = await get("/baseline", meter="b15.nowhere", **span)
+            reversed_span = await get("/baseline", meter=MAIN, **backwards)
+            no_baseline = await get("/savings", **span)
+            tenant_overview = await get("/overview", NIB)
+            overview = await get("/overview")
+            baseline = await get("/baseline", meter=MAIN, **span)
+    assert unknown.status_code == 404
+    assert "b15.nowhere" in unknown.json()["detail"]
+    assert reversed_span.status_code == 422
+    assert no_baseline.status_code == 409
+    assert "baseline" in no_baseline.json()["detail"]
+    assert tenant_overview.status_code == 403
+    figures = overview.json()
+    assert figures["savings"]["saving_pct"] is None  # none before a baseline exists
+    # 300 kWh metered in 3 hours over 5760 m2, as a yearly rate
+    assert figures["eui_kwh_m2_a"] == round(100 * 8760 / 5760, 1)
+    hours = baseline.json()
+    assert hours["model"] is None
+    assert [h["actual"] for h in hours["hours"]][:1] == [100.0]
