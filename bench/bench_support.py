@@ -11,6 +11,12 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+
+from penworks.bus import NatsBus
+from penworks.config import NatsBusConfig, PlatformConfig, PostgresStoreConfig
 
 
 @contextlib.asynccontextmanager
@@ -42,3 +48,29 @@ async def child_process(
         except TimeoutError:
             process.kill()
             await process.wait()
+
+
+def find_key(message: Any, key: str) -> Any:
+    """The first value of `key` anywhere in a nested JSON-like message, else None."""
+    if isinstance(message, dict):
+        if key in message:
+            return message[key]
+        for value in message.values():
+            found = find_key(value, key)
+            if found is not None:
+                return found
+    return None
+
+
+async def drop_park_state(config: PlatformConfig) -> None:
+    """The streams and the schema a park-configuration run made, so runs leave nothing."""
+    assert isinstance(config.bus, NatsBusConfig)
+    assert isinstance(config.store, PostgresStoreConfig)
+    bus = NatsBus(config.bus.settings())
+    await bus.connect()
+    for stream in bus.stream_names:
+        await bus.jsm().delete_stream(stream)
+    await bus.close()
+    connection = await asyncpg.connect(config.store.dsn)
+    await connection.execute(f'DROP SCHEMA IF EXISTS "{config.store.schema_name}" CASCADE')
+    await connection.close()

@@ -12,20 +12,26 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiomqtt
+
 from penworks import __version__, cli_users
 from penworks.config import (
     DEFAULT_SITE,
     PlatformConfig,
+    Role,
     load_platform_config,
 )
+from penworks.connectors.mqtt.topics import broker_address
 from penworks.core import Clock, PenworksError, RealClock, SimClock
 from penworks.demo import TwinOptions, run_demo, run_twin, send_scenario
 from penworks.discovery import DISCOVERERS, discover, write_report
 from penworks.model import SiteModel, dump_site_yaml, export_turtle, import_turtle, stats
 from penworks.model.loader import read_site
 from penworks.model.merge import load_fragment, merge_fragment
+from penworks.model.park import feeds, park_site
 from penworks.runtime import Platform
 from penworks.sim.controls import Controls
+from penworks.sim.park import LoadStats, ParkLoad, Topic, TopicField
 from penworks.sim.run import Ports, RunningTwin
 from penworks.sim.scenarios import DESCRIPTIONS, ScenarioKind
 from penworks.sim.twin import building15
@@ -84,6 +90,17 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run the platform against real devices")
     run.add_argument("--config", type=Path, required=True, help="platform config file (YAML)")
+    run.add_argument(
+        "--role",
+        action="append",
+        type=_roles,
+        metavar="ROLE[,ROLE]",
+        help="what this process does, instead of the config's roles: gateway, history, rules, "
+        "apps, api (repeat or comma-separate; apps and api need rules alongside)",
+    )
+    run.add_argument(
+        "--data-dir", type=Path, help="this process's data directory, instead of the config's"
+    )
     run.set_defaults(func=_run)
 
     sim = commands.add_parser(
@@ -109,6 +126,17 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument(
         "--write-config", type=Path, help="write a platform config that reaches the twin"
     )
+    sim.add_argument(
+        "--park",
+        type=int,
+        metavar="N",
+        help="instead of the twin: a load generator for a park of N copies of the site's "
+        "building, every point on MQTT (see `penworks model park`)",
+    )
+    sim.add_argument(
+        "--period", type=float, default=60.0, help="with --park: seconds between samples of a point"
+    )
+    sim.add_argument("--qos", type=int, default=0, choices=(0, 1), help="with --park: MQTT QoS")
     sim.set_defaults(func=_sim)
     sim_commands = sim.add_subparsers(metavar="ACTION")
     scenario = sim_commands.add_parser("scenario", help="inject a scenario into a running twin")
@@ -153,6 +181,14 @@ def _parser() -> argparse.ArgumentParser:
     merge.add_argument("fragments", type=Path, nargs="+", help="fragment files, merged in order")
     merge.add_argument("--out", type=Path, required=True, help="site file to write")
     merge.set_defaults(func=_model_merge)
+    park = model_commands.add_parser(
+        "park", help="write a park of N copies of a one-building site, every point on MQTT"
+    )
+    park.add_argument("--site", type=Path, default=DEFAULT_SITE, help="site model file")
+    park.add_argument("--buildings", type=int, required=True, help="how many buildings")
+    park.add_argument("--out", type=Path, required=True, help="site file to write (YAML)")
+    park.set_defaults(func=_model_park)
+
     st = model_commands.add_parser("stats", help="count Brick classes and relations")
     st.add_argument(
         "file", type=Path, nargs="?", help="site YAML or Brick .ttl (default: the configured site)"
@@ -241,8 +277,21 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _roles(text: str) -> list[Role]:
+    try:
+        return [Role(word.strip()) for word in text.split(",") if word.strip()]
+    except ValueError:
+        known = ", ".join(r.value for r in Role)
+        raise argparse.ArgumentTypeError(f"unknown role in {text!r} (roles: {known})") from None
+
+
 def _run(args: argparse.Namespace) -> int:
     config = load_platform_config(args.config)
+    if args.role:
+        chosen = [role for group in args.role for role in group]
+        config = config.model_copy(update={"roles": list(dict.fromkeys(chosen))})
+    if args.data_dir is not None:
+        config = config.model_copy(update={"data_dir": args.data_dir.resolve()})
     model = SiteModel.load(config.site)
     return asyncio.run(_run_platform(config, model))
 
@@ -252,7 +301,8 @@ async def _run_platform(config: PlatformConfig, model: SiteModel) -> int:
     _stop_on_signals(platform.request_stop, None)
 
     def ready(url: str) -> None:
-        print(f"Penworks platform at {url}", flush=True)
+        roles = ", ".join(sorted(platform.roles))
+        print(f"Penworks platform ({roles}) at {url or 'no API in this process'}", flush=True)
         if platform.setup_token is not None:
             print(first_user_help(url, platform.setup_token, "--config CONFIG"), flush=True)
 
@@ -261,6 +311,8 @@ async def _run_platform(config: PlatformConfig, model: SiteModel) -> int:
 
 
 def _sim(args: argparse.Namespace) -> int:
+    if args.park is not None:
+        return _sim_park(args)
     clock = _clock(args.speed, args.start)
     options = TwinOptions(
         seed=args.seed,
@@ -283,6 +335,37 @@ def _sim(args: argparse.Namespace) -> int:
         stop = asyncio.Event()
         _stop_on_signals(stop.set, args.duration)
         await run_twin(clock, args.broker, options, args.site, args.write_config, ready, stop)
+
+    asyncio.run(main())
+    return 0
+
+
+def _sim_park(args: argparse.Namespace) -> int:
+    site = park_site(SiteModel.load(args.site).expanded, args.park)
+    topics = [
+        Topic(f.topic, tuple(TopicField(k, kind.value, lo, hi) for k, kind, lo, hi in f.fields))
+        for f in feeds(site)
+    ]
+    load = ParkLoad(topics, period_s=args.period, qos=args.qos, seed=args.seed)
+    host, port = broker_address(args.broker)
+
+    def report(stats: LoadStats) -> None:
+        print(
+            f"{stats.messages:,} messages, {stats.points:,} points ({stats.rate():,.0f}/s), "
+            f"{stats.late} late",
+            flush=True,
+        )
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        _stop_on_signals(stop.set, args.duration)
+        async with aiomqtt.Client(host, port) as client:
+            print(
+                f"a park of {args.park} buildings: {len(topics):,} topics, "
+                f"{load.points_per_s:,.0f} points/s to {args.broker}; Ctrl-C to stop",
+                flush=True,
+            )
+            await load.run(client, stop, report)
 
     asyncio.run(main())
     return 0
@@ -333,6 +416,14 @@ def _model_import(args: argparse.Namespace) -> int:
     args.out.write_text(dump_site_yaml(site), encoding="utf-8")
     SiteModel.load(args.out)  # what was written must load back
     print(f"wrote {args.out}")
+    return 0
+
+
+def _model_park(args: argparse.Namespace) -> int:
+    site = park_site(SiteModel.load(args.site).expanded, args.buildings)
+    model = SiteModel.from_def(site, source=str(args.out))  # what is written must load
+    args.out.write_text(dump_site_yaml(site), encoding="utf-8")
+    print(f"wrote {args.out}: {len(model.points())} points in {len(site.buildings)} buildings")
     return 0
 
 

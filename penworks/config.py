@@ -5,21 +5,25 @@ Every model forbids unknown keys; relative paths are relative to the config file
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from penworks.auth import SharingConfig
+from penworks.bus.nats import NatsSettings, StreamLimits
 from penworks.connectors.bacnet.config import BacnetConnectorConfig
 from penworks.connectors.modbus.config import ModbusConnectorConfig
 from penworks.connectors.opcua.config import OpcuaConnectorConfig
 from penworks.connectors.settings import Strict
+from penworks.core import ConfigError
 from penworks.core.repeats import repeated
 from penworks.core.yamlfile import load_yaml_model
 from penworks.model.schema import MqttBinding
 from penworks.rules.alarms import AlarmSettings
+from penworks.store.postgres_settings import DEFAULT_DSN, DEFAULT_SCHEMA, PostgresSettings
 
 DEFAULT_SITE = Path(__file__).resolve().parent.parent / "sites" / "building15.yaml"
 
@@ -29,9 +33,168 @@ class MemoryBusConfig(Strict):
     queue_size: int = Field(100_000, ge=100, description="Bound of each subscriber's queue")
 
 
+_NATS = NatsSettings()  # the bus's own defaults, in one place
+
+
+class NatsStreamLimits(Strict):
+    """How much of one JetStream stream the server keeps (oldest dropped first)."""
+
+    max_age_s: float = Field(gt=0, description="Messages older than this are dropped")
+    max_bytes: int = Field(ge=1 << 20, description="The stream's size limit, in bytes")
+
+    @classmethod
+    def of(cls, limits: StreamLimits) -> NatsStreamLimits:
+        return cls(max_age_s=limits.max_age_s, max_bytes=limits.max_bytes)
+
+
+class NatsBusConfig(Strict):
+    """NATS JetStream: the bus shared by platform processes (`penworks run --role ...`)."""
+
+    type: Literal["nats"] = Field(description="NATS JetStream")
+    servers: list[Annotated[str, StringConstraints(pattern=r"^(nats|tls)://\S+$")]] = Field(
+        default_factory=lambda: list(_NATS.servers),
+        min_length=1,
+        description="Server URLs (nats://host:port); the client reconnects forever",
+    )
+    connection_name: str = Field(
+        _NATS.connection_name, description="Connection name in the server's monitoring"
+    )
+    stream_prefix: str = Field(
+        _NATS.stream_prefix,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Streams are <prefix>_OBS, <prefix>_CMD, <prefix>_EVENTS",
+    )
+    subject_prefix: str = Field(
+        _NATS.subject_prefix,
+        pattern=r"^([^\s.*>]+(\.[^\s.*>]+)*)?$",
+        description="A root for every subject (e.g. site1), so that several sites share a "
+        "server; empty for none",
+    )
+    storage: Literal["file", "memory"] = Field(
+        _NATS.storage, description="file keeps acknowledged messages across a server restart"
+    )
+    replicas: int = Field(_NATS.replicas, ge=1, le=5, description="Copies in a NATS cluster")
+    observations: NatsStreamLimits = Field(
+        default_factory=lambda: NatsStreamLimits.of(_NATS.observations),
+        description="Observations and dead letters",
+    )
+    commands: NatsStreamLimits = Field(
+        default_factory=lambda: NatsStreamLimits.of(_NATS.commands),
+        description="Commands: keep max_age short, a stale command must not be replayed",
+    )
+    events: NatsStreamLimits = Field(
+        default_factory=lambda: NatsStreamLimits.of(_NATS.events),
+        description="Alarm, audit and app events, device health",
+    )
+    duplicate_window_s: float = Field(
+        _NATS.duplicate_window_s,
+        gt=0,
+        description="A re-published observation (same point and time) is stored once within this",
+    )
+    ack_wait_s: float = Field(
+        _NATS.ack_wait_s,
+        gt=0,
+        description="Durable work taken and not acknowledged within this is delivered again",
+    )
+    max_ack_pending: int = Field(
+        _NATS.max_ack_pending, ge=1, description="Most unacknowledged messages per durable"
+    )
+    publish_timeout_s: float = Field(
+        _NATS.publish_timeout_s,
+        gt=0,
+        description="A publish not stored within this raises (the spool keeps the message)",
+    )
+    connect_timeout_s: float = Field(
+        _NATS.connect_timeout_s, gt=0, description="How long the first connection may take"
+    )
+    queue_size: int = Field(100_000, ge=100, description="Bound of each subscriber's queue")
+
+    def settings(self) -> NatsSettings:
+        """What NatsBus takes."""
+        return NatsSettings(
+            servers=tuple(self.servers),
+            connection_name=self.connection_name,
+            stream_prefix=self.stream_prefix,
+            subject_prefix=self.subject_prefix,
+            storage=self.storage,
+            replicas=self.replicas,
+            observations=StreamLimits(self.observations.max_age_s, self.observations.max_bytes),
+            commands=StreamLimits(self.commands.max_age_s, self.commands.max_bytes),
+            events=StreamLimits(self.events.max_age_s, self.events.max_bytes),
+            duplicate_window_s=self.duplicate_window_s,
+            ack_wait_s=self.ack_wait_s,
+            max_ack_pending=self.max_ack_pending,
+            publish_timeout_s=self.publish_timeout_s,
+            connect_timeout_s=self.connect_timeout_s,
+        )
+
+
+BusConfig = Annotated[MemoryBusConfig | NatsBusConfig, Field(discriminator="type")]
+
+
 class SqliteStoreConfig(Strict):
     type: Literal["sqlite"] = Field("sqlite", description="SQLite file in the data directory")
     path: Path = Field(Path("history.db"), description="Relative to data_dir")
+
+
+_POSTGRES = PostgresSettings()  # the store's own defaults, in one place
+
+
+class PostgresStoreConfig(Strict):
+    """History in PostgreSQL 14+ (a TimescaleDB hypertable when the server has it)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    type: Literal["postgres"] = Field(description="PostgreSQL, through asyncpg")
+    dsn: str = Field(
+        DEFAULT_DSN,
+        pattern=r"^postgres(ql)?://",
+        description="postgresql://user@host:port/database; keep the password out of the "
+        "file: PGPASSWORD or ~/.pgpass are read",
+    )
+    schema_name: str = Field(
+        DEFAULT_SCHEMA,
+        alias="schema",
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        description="PostgreSQL schema holding the tables, made if missing (one per site "
+        "lets sites share a database)",
+    )
+    pool_min: int = Field(_POSTGRES.pool_min, ge=1, description="Connections kept open")
+    pool_max: int = Field(_POSTGRES.pool_max, ge=1, description="Most connections at once")
+    partition_days: int = Field(
+        _POSTGRES.partition_days, ge=1, description="Days per raw partition (new schemas only)"
+    )
+    raw_days: int = Field(
+        _POSTGRES.raw_days, ge=1, description="Raw samples older than this are dropped"
+    )
+    rollup_days: int = Field(
+        _POSTGRES.rollup_days,
+        ge=1,
+        description="Hourly and daily rollups older than this are deleted (at least raw_days)",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PostgresStoreConfig:
+        if self.pool_min > self.pool_max:
+            raise ValueError(f"pool_min ({self.pool_min}) is above pool_max ({self.pool_max})")
+        if self.rollup_days < self.raw_days:
+            raise ValueError(
+                f"rollup_days ({self.rollup_days}) must be at least raw_days ({self.raw_days}):"
+                " rollups are what is left of old samples"
+            )
+        return self
+
+    def settings(self) -> PostgresSettings:
+        return PostgresSettings(
+            pool_min=self.pool_min,
+            pool_max=self.pool_max,
+            partition_days=self.partition_days,
+            raw_days=self.raw_days,
+            rollup_days=self.rollup_days,
+        )
+
+
+StoreConfig = Annotated[SqliteStoreConfig | PostgresStoreConfig, Field(discriminator="type")]
 
 
 class MqttConnectorConfig(Strict):
@@ -154,13 +317,61 @@ def site_sharing(site: Path) -> SharingConfig:
     return load_yaml_model(path, SharingConfig) if path.is_file() else SharingConfig()
 
 
+class SpoolConfig(Strict):
+    """Store and forward: while the bus or the store is unreachable, gateways and history
+    writers keep what they could not pass on in a bounded queue on local disk."""
+
+    enabled: bool = Field(True, description="Spool to disk while the bus or store is down")
+    directory: Path = Field(Path("spool"), description="Relative to data_dir")
+    capacity_mb: float = Field(1024, gt=0, description="Disk each spool may use")
+    high_water: float = Field(
+        0.8, gt=0, le=1, description="An alarm is raised when a spool is this full"
+    )
+    low_water: float = Field(0.6, ge=0, lt=1, description="...and cleared below this")
+    fsync: Literal["batch", "never"] = Field(
+        "batch", description="batch: every append survives a power cut; never: a crash only"
+    )
+    publish_timeout_s: float = Field(
+        5.0, gt=0, description="A gateway's publish not accepted within this is spooled"
+    )
+
+    @model_validator(mode="after")
+    def _water_marks(self) -> SpoolConfig:
+        if self.low_water >= self.high_water:
+            raise ValueError("low_water must be below high_water")
+        return self
+
+
+class Role(StrEnum):
+    """What a platform process does; one process may take several roles, or all of them."""
+
+    GATEWAY = "gateway"  # the connectors: devices in, commands out
+    HISTORY = "history"  # observations and dead letters into the store
+    RULES = "rules"  # control, rules, alarms, schedules, notifications, device health
+    APPS = "apps"  # the smart apps
+    API = "api"  # REST, WebSocket and the dashboard
+
+
+ALL_ROLES: frozenset[Role] = frozenset(Role)
+
+
 class PlatformConfig(Strict):
     """The whole configuration of a platform process."""
 
     site: Path = Field(DEFAULT_SITE, description="Site model file (YAML)")
     data_dir: Path = Field(Path("data"), description="Where history and state are kept")
-    bus: MemoryBusConfig = Field(default_factory=MemoryBusConfig)
-    store: SqliteStoreConfig = Field(default_factory=SqliteStoreConfig)
+    bus: BusConfig = Field(
+        default_factory=MemoryBusConfig, description="The message bus (memory or nats)"
+    )
+    store: StoreConfig = Field(
+        default_factory=SqliteStoreConfig, description="Where history is kept (sqlite or postgres)"
+    )
+    spool: SpoolConfig = Field(default_factory=SpoolConfig)
+    roles: list[Role] = Field(
+        default_factory=lambda: list(Role),
+        description="What this process does (`penworks run --role` overrides): gateway, "
+        "history, rules, apps, api; all of them by default",
+    )
     connectors: list[ConnectorConfig] = Field(default_factory=list)
     api: ApiConfig = Field(default_factory=ApiConfig)
     automation: AutomationConfig = Field(default_factory=AutomationConfig)
@@ -199,7 +410,15 @@ class PlatformConfig(Strict):
 
     @property
     def history_path(self) -> Path:
+        """The SQLite history file; a PostgreSQL store has none."""
+        if not isinstance(self.store, SqliteStoreConfig):
+            raise ConfigError("store.type is postgres: the history is in PostgreSQL, not a file")
         path = self.store.path
+        return path if path.is_absolute() else self.data_dir / path
+
+    @property
+    def spool_path(self) -> Path:
+        path = self.spool.directory
         return path if path.is_absolute() else self.data_dir / path
 
     @property

@@ -861,7 +861,7 @@ class Lockstep:
         return await settle(self.bus, self.idle_passes)
 
 
-async def settle(bus: MemoryBus, idle_passes: int = IDLE_PASSES) -> int:
+async def settle(bus: Bus, idle_passes: int = IDLE_PASSES) -> int:
     """Wait until nothing is left to do at this instant: every bus subscription delivered,
     every thread's answer back (SQLite), and `idle_passes` loop passes in a row in which
     nothing moved. The loop passes it took; negative if it gave up after MAX_SETTLE_PASSES

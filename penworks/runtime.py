@@ -14,25 +14,37 @@ import contextlib
 import logging
 from collections.abc import Callable, Collection, Generator, Sequence
 from dataclasses import asdict
-from typing import Any, Protocol, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
 import uvicorn
+from fastapi import FastAPI
 
 from penworks.api import create_app
 from penworks.apps.host import AppHost, AppServices
 from penworks.auth import AccessPolicy, AuthService
 from penworks.automation import Automation
 from penworks.bus import Bus, MemoryBus
-from penworks.config import ConnectorConfig, MqttConnectorConfig, PlatformConfig
+from penworks.bus.nats import NatsBus
+from penworks.config import (
+    ConnectorConfig,
+    MqttConnectorConfig,
+    NatsBusConfig,
+    PlatformConfig,
+    PostgresStoreConfig,
+    Role,
+)
 from penworks.connectors import Connector, DeviceHealth, DeviceState
-from penworks.connectors.backoff import Backoff
 from penworks.connectors.bacnet import BacnetConnector, BacnetConnectorConfig
 from penworks.connectors.health import HealthConnector
 from penworks.connectors.modbus import ModbusConnector, ModbusConnectorConfig
 from penworks.connectors.mqtt import MqttConnector
 from penworks.connectors.opcua import OpcuaConnector, OpcuaConnectorConfig
-from penworks.core import Clock, Point, RealClock
+from penworks.control.ports import WritePort
+from penworks.control.remote import PortServer, RemotePorts
+from penworks.core import Clock, ConfigError, PenworksError, Point, RealClock
+from penworks.core.backoff import Backoff
 from penworks.model import SiteModel
+from penworks.model.entities import EntityKind
 from penworks.model.schema import (
     BacnetBinding,
     HealthBinding,
@@ -41,8 +53,10 @@ from penworks.model.schema import (
     OpcuaBinding,
     ScheduleBinding,
 )
-from penworks.pipeline import HistoryWriter
-from penworks.store import SqliteJournal
+from penworks.pipeline import Fsync, HistoryWriter, Spool, SpoolingPublisher
+from penworks.rules.alarm_types import AlarmPriority
+from penworks.rules.sinks import AlarmCondition
+from penworks.store import History, PostgresHistory, SqliteJournal
 from penworks.store.sqlite import SqliteHistory
 
 log = logging.getLogger(__name__)
@@ -131,12 +145,52 @@ def owners(
     configs: list[ConnectorConfig], connectors: list[Connector], model: SiteModel
 ) -> dict[str, Connector]:
     """Point id -> the running connector that reaches it (where commands are written)."""
-    found: dict[str, Connector] = {}
-    for config, connector in zip(configs, connectors, strict=True):
+    running = {c.name: c for c in connectors}
+    return {
+        pid: running[name] for pid, name in owner_names(configs, model).items() if name in running
+    }
+
+
+def owner_names(configs: list[ConnectorConfig], model: SiteModel) -> dict[str, str]:
+    """Point id -> the name of the configured connector that reaches it."""
+    found: dict[str, str] = {}
+    for config in configs:
         for point, binding in model.bindings(config.type):
             if config.reaches(binding):
-                found.setdefault(point.id, connector)
+                found.setdefault(point.id, config.name)
     return found
+
+
+_NEEDS_HISTORY: Final = frozenset({Role.HISTORY, Role.APPS, Role.API})
+
+
+def check_roles(roles: Collection[Role]) -> frozenset[Role]:
+    """The roles of one process; ConfigError when they cannot run apart as asked."""
+    chosen = frozenset(roles)
+    if not chosen:
+        raise ConfigError("a platform process needs at least one role")
+    lonely = sorted(r.value for r in chosen & {Role.APPS, Role.API})
+    if lonely and Role.RULES not in chosen:
+        raise ConfigError(
+            f"role {' and '.join(lonely)} needs the rules role in the same process: commands "
+            "are arbitrated and alarms kept there (e.g. --role rules,apps,api)"
+        )
+    return chosen
+
+
+def build_bus(config: PlatformConfig) -> Bus:
+    """The configured bus: in-process, or NATS JetStream shared with other processes."""
+    if isinstance(config.bus, NatsBusConfig):
+        return NatsBus(config.bus.settings())
+    return MemoryBus()
+
+
+def build_history(config: PlatformConfig) -> History:
+    """The configured history store: a SQLite file, or PostgreSQL shared with others."""
+    store = config.store
+    if isinstance(store, PostgresStoreConfig):
+        return PostgresHistory(store.dsn, schema=store.schema_name, settings=store.settings())
+    return SqliteHistory(config.history_path)
 
 
 def build_health_connector(model: SiteModel, bus: Bus, clock: Clock) -> HealthConnector | None:
@@ -155,7 +209,8 @@ class Link(Connector, Protocol):
 
 
 class Platform:
-    """One platform process on embedded defaults (MemoryBus, SQLite).
+    """One platform process: all the roles on embedded defaults (MemoryBus, SQLite), or some
+    of them (`config.roles`) sharing a NATS bus and a PostgreSQL store with other processes.
 
     `links` are connectors built by the caller on `bus` (then the platform's bus): they run
     with the configured connectors, and each owns the points it names, whatever the config's
@@ -169,78 +224,144 @@ class Platform:
         model: SiteModel,
         *,
         links: Sequence[Link] = (),
-        bus: MemoryBus | None = None,
+        bus: Bus | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
         self.model = model
-        self.bus = bus if bus is not None else MemoryBus()
-        self.history = SqliteHistory(config.history_path)
-        self.writer = HistoryWriter(self.bus, self.history, clock, queue_size=config.bus.queue_size)
-        self.connectors = [build_connector(c, model, self.bus, clock) for c in config.connectors]
-        self.links = list(links)
+        self.roles = check_roles(config.roles)
+        self.bus: Bus = bus if bus is not None else build_bus(config)
+        self.history = build_history(config) if self.roles & _NEEDS_HISTORY else None
+        # Spools where a part of another machine may be unreachable: the store, the bus.
+        self.spools: list[Spool] = []
+        self.writer = None
+        if Role.HISTORY in self.roles and self.history is not None:
+            remote_store = isinstance(config.store, PostgresStoreConfig) and config.spool.enabled
+            self.writer = HistoryWriter(
+                self.bus,
+                self.history,
+                clock,
+                queue_size=config.bus.queue_size,
+                spool=self._spool("history") if remote_store else None,
+                retry_s=(0.1, 2.0),  # a store that is back is found within 2 s
+            )
+        gateway = Role.GATEWAY in self.roles
+        self.publisher = None
+        if gateway and isinstance(config.bus, NatsBusConfig) and config.spool.enabled:
+            self.publisher = SpoolingPublisher(
+                self.bus,
+                self._spool("gateway"),
+                publish_timeout_s=config.spool.publish_timeout_s,
+                window=1000,  # publishes awaiting NATS's acknowledgement at once
+            )
+        inputs_bus: Bus = self.publisher if self.publisher is not None else self.bus
+        self.connectors = (
+            [build_connector(c, model, inputs_bus, clock) for c in config.connectors]
+            if gateway
+            else []
+        )
+        self.links = list(links) if gateway else []
         linked = {pid: link for link in self.links for pid in link.point_ids()}
         self.unreachable = unreachable_points(config.connectors, model, linked)
-        if self.unreachable:
+        if self.unreachable and gateway:
             log.warning(
                 "%d bound points have no configured connector or device and will get no data, "
                 "e.g. %s",
                 len(self.unreachable),
                 ", ".join(self.unreachable[:3]),
             )
-        # Health points are made from the other connectors' reports: it starts first.
-        self.health_points = build_health_connector(model, self.bus, clock)
-        self.journal = SqliteJournal(config.journal_path)
         config.data_dir.mkdir(parents=True, exist_ok=True)
-        # Tokens live in wall time whatever the building's clock does (the demo runs at 60x).
-        self.auth = AuthService.in_data_dir(config.data_dir, RealClock())
-        self.setup_token: str | None = None  # while nobody can sign in: printed at start
-        self._writers: dict[str, Connector] = {
+        self._writers: dict[str, WritePort] = {
             **owners(config.connectors, self.connectors, model),
             **linked,
         }
-        self.automation = Automation(
-            config.automation, model, self.bus, clock, self.journal, self._writers.get
+        # Connectors in another process are written to over the bus; those here directly.
+        self._owner_names = {} if gateway else owner_names(config.connectors, model)
+        self.remote_ports = None if gateway else RemotePorts(self.bus)
+        self.port_server = (
+            PortServer(self.bus, {c.name: c for c in self.connectors})
+            if gateway and Role.RULES not in self.roles and self.connectors
+            else None
         )
-        self.apps = AppHost(
-            config.apps,
-            AppServices(
-                model,
-                self.bus,
-                self.history,
-                self.automation.control,
-                self.automation.alarms,
-                clock,
-            ),
-        )
-        self.app = create_app(
-            model=model,
-            history=self.history,
-            policy=AccessPolicy(model, config.access),
-            auth=self.auth,
-            bus=self.bus,
-            status=self,
-            devices=self,
-            clock=clock,
-            control=self.automation.control,
-            alarms=self.automation.alarms,
-            rules=self.automation.rules,
-            schedules=self.automation.schedules,
-            notifier=self.automation.notifier,
-            apps=self.apps,
-        )
-        self._server = _ApiServer(
-            uvicorn.Config(
-                self.app,
-                host=config.api.host,
-                port=config.api.port,
-                log_level="warning",
-                lifespan="off",
+        self.health_points: HealthConnector | None = None
+        self.journal: SqliteJournal | None = None
+        self.automation: Automation | None = None
+        self.apps: AppHost | None = None
+        if Role.RULES in self.roles:
+            # Health points are made from the connectors' reports: they start first.
+            self.health_points = build_health_connector(model, self.bus, clock)
+            self.journal = SqliteJournal(config.journal_path)
+            self.automation = Automation(
+                config.automation, model, self.bus, clock, self.journal, self._write_port
             )
-        )
+        self.auth: AuthService | None = None
+        self.setup_token: str | None = None  # while nobody can sign in: printed at start
+        self.app: FastAPI | None = None
+        self._server: _ApiServer | None = None
+        if self.automation is not None and self.history is not None:
+            self.apps = AppHost(
+                config.apps if Role.APPS in self.roles else {},
+                AppServices(
+                    model,
+                    self.bus,
+                    self.history,
+                    self.automation.control,
+                    self.automation.alarms,
+                    clock,
+                ),
+            )
+        if Role.API in self.roles and self.automation is not None and self.history is not None:
+            # Tokens live in wall time whatever the building's clock does (the demo runs at 60x).
+            self.auth = AuthService.in_data_dir(config.data_dir, RealClock())
+            self.app = create_app(
+                model=model,
+                history=self.history,
+                policy=AccessPolicy(model, config.access),
+                auth=self.auth,
+                bus=self.bus,
+                status=self,
+                devices=self,
+                clock=clock,
+                control=self.automation.control,
+                alarms=self.automation.alarms,
+                rules=self.automation.rules,
+                schedules=self.automation.schedules,
+                notifier=self.automation.notifier,
+                apps=self.apps,
+            )
+            self._server = _ApiServer(
+                uvicorn.Config(
+                    self.app,
+                    host=config.api.host,
+                    port=config.api.port,
+                    log_level="warning",
+                    lifespan="off",
+                )
+            )
         self._stop = asyncio.Event()
         self.connector_restarts: dict[str, int] = {}
         self.url: str | None = None
+
+    def _spool(self, name: str) -> Spool:
+        settings = self.config.spool
+        spool = Spool(
+            self.config.spool_path / name,
+            capacity_bytes=int(settings.capacity_mb * 2**20),
+            name=name,
+            fsync=Fsync(settings.fsync),
+            high_water=settings.high_water,
+            low_water=settings.low_water,
+        )
+        self.spools.append(spool)
+        return spool
+
+    def _write_port(self, point_id: str) -> WritePort | None:
+        """Where control writes a point: its connector here, or over the bus to its gateway."""
+        port = self._writers.get(point_id)
+        if port is None and self.remote_ports is not None:
+            owner = self._owner_names.get(point_id)
+            port = self.remote_ports.port(owner) if owner is not None else None
+        return port
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -248,42 +369,124 @@ class Platform:
     async def run(self, on_ready: Callable[[str], None] | None = None) -> None:
         """Run until request_stop(); then stop inputs, drain history and close the store."""
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
-        await self.history.open()
-        await self.journal.open()
-        await self.auth.open()
-        self.setup_token = await self.auth.setup_token()
-        writer = asyncio.create_task(self.writer.run(), name="history-writer")
-        try:
+        async with contextlib.AsyncExitStack() as stack:
+            if isinstance(self.bus, NatsBus):
+                await self.bus.connect()
+                stack.push_async_callback(self.bus.close)
+            for part in (self.history, self.journal, self.auth, *self.spools):
+                if part is not None:
+                    await part.open()
+                    stack.push_async_callback(part.close)
+            if self.auth is not None:
+                self.setup_token = await self.auth.setup_token()
+            if self.writer is not None:
+                writer = asyncio.create_task(self.writer.run(), name="history-writer")
+                stack.push_async_callback(self._drain, writer)
+            if self.remote_ports is not None:
+                stack.push_async_callback(self.remote_ports.close)
+            await self._run_roles(on_ready)
+        log.info("platform stopped; history flushed")
+
+    async def _watch_spool(self, spool: Spool) -> None:
+        """An alarm while a spool is nearly full (an event where no alarm book runs)."""
+        alarm_id = f"system.spool.{spool.name}"
+        if self.automation is not None:
+            # Whatever an earlier run left raised is settled by the spool's state now.
+            stats = spool.stats()
+            await self._spool_alarm(alarm_id, spool.name, stats.high_water, stats.fill, 0)
+        async for alert in spool.alerts():
+            log.warning(
+                "spool %s is %.0f%% full (%d records waiting)",
+                alert.spool,
+                100 * alert.fill,
+                alert.records,
+            )
+            if self.automation is not None:
+                await self._spool_alarm(
+                    alarm_id, alert.spool, alert.high, alert.fill, alert.records
+                )
+            else:
+                await self.bus.publish(
+                    f"event.spool.{alert.spool}",
+                    {"spool": alert.spool, "high": alert.high, "fill": alert.fill},
+                )
+
+    async def _spool_alarm(
+        self, alarm_id: str, name: str, active: bool, fill: float, records: int
+    ) -> None:
+        assert self.automation is not None
+        buildings = [e.id for e in self.model.entities() if e.kind is EntityKind.BUILDING]
+        await self.automation.alarms.condition(
+            AlarmCondition(
+                alarm_id=alarm_id,
+                rule="system.spool",
+                point=None,
+                area=buildings[0] if buildings else "site",
+                priority=AlarmPriority.HIGH,
+                message=f"{name} spool {fill:.0%} full, {records} records waiting",
+                active=active,
+                ts=self.clock.now(),
+                value=round(100 * fill, 1),
+            )
+        )
+
+    async def _apply_retention(self, history: PostgresHistory) -> None:
+        """Drop what the store keeps no longer: at start, then daily."""
+        while True:
+            try:
+                report = await history.apply_retention(self.clock.now())
+                log.info("history retention: %s", report)
+            except PenworksError:
+                log.exception("history retention failed; trying again in an hour")
+                await self.clock.sleep(3600)
+                continue
+            await self.clock.sleep(86_400)
+
+    async def _drain(self, writer: asyncio.Task[None]) -> None:
+        assert self.writer is not None
+        await self.writer.stop()
+        await writer
+
+    async def _run_roles(self, on_ready: Callable[[str], None] | None) -> None:
+        if self.automation is not None:
             await self.automation.restore()
-            async with asyncio.TaskGroup() as tasks:
+        async with asyncio.TaskGroup() as tasks:
+            services: list[asyncio.Task[None]] = []
+            if self.automation is not None:
                 # Rules, alarms and control subscribe before any input publishes.
                 automation = tasks.create_task(self.automation.run(), name="automation")
+                services.append(automation)
                 await self._wait_for(self.automation.started, automation)
+            if self.apps is not None:
                 # Apps command through control and raise alarms: they start after automation.
-                apps = tasks.create_task(self.apps.run(), name="apps")
-                inputs = [
-                    tasks.create_task(self._supervise(c), name=f"connector-{c.name}")
-                    for c in self._all_connectors()
-                ]
-                if self.automation.schedule_points is not None:
-                    schedule_points = self.automation.schedule_points.run()
-                    inputs.append(tasks.create_task(schedule_points, name="schedule-points"))
+                services.append(tasks.create_task(self.apps.run(), name="apps"))
+            if self.port_server is not None:
+                services.append(tasks.create_task(self.port_server.run(), name="ports"))
+            if self.publisher is not None:
+                services.append(tasks.create_task(self.publisher.run(), name="forwarder"))
+            for spool in self.spools:
+                watch = self._watch_spool(spool)
+                services.append(tasks.create_task(watch, name=f"spool-{spool.name}"))
+            if self.writer is not None and isinstance(self.history, PostgresHistory):
+                keep = self._apply_retention(self.history)
+                services.append(tasks.create_task(keep, name="retention"))
+            inputs = [
+                tasks.create_task(self._supervise(c), name=f"connector-{c.name}")
+                for c in self._all_connectors()
+            ]
+            if self.automation is not None and self.automation.schedule_points is not None:
+                schedule_points = self.automation.schedule_points.run()
+                inputs.append(tasks.create_task(schedule_points, name="schedule-points"))
+            if self._server is not None:
                 api = tasks.create_task(self._server.serve(), name="api")
                 await self._wait_started(api)
-                if on_ready is not None and self.url is not None:
-                    on_ready(self.url)
-                await self._stop.wait()
-                for task in [*inputs, apps]:
-                    task.cancel()
+            if on_ready is not None:
+                on_ready(self.url or "")
+            await self._stop.wait()
+            for task in [*inputs, *services]:
+                task.cancel()
+            if self._server is not None:
                 self._server.should_exit = True
-                automation.cancel()
-        finally:
-            await self.writer.stop()
-            await writer
-            await self.history.close()
-            await self.journal.close()
-            await self.auth.close()
-            log.info("platform stopped; history flushed")
 
     async def _supervise(self, connector: Connector) -> None:
         """Run a connector; if it fails, log why and start it again after a pause.
@@ -334,6 +537,7 @@ class Platform:
             waiter.cancel()
 
     async def _wait_started(self, api: asyncio.Task[None]) -> None:
+        assert self._server is not None
         while not self._server.started:
             if api.done():
                 return  # serve() failed; the task group reports why
@@ -355,10 +559,15 @@ class Platform:
             )
         return {
             "connectors": connectors,
+            "roles": sorted(self.roles),
             "bus": [asdict(s) for s in self.bus.stats()],
-            "history": asdict(self.writer.stats()),
+            "history": asdict(self.writer.stats()) if self.writer is not None else None,
+            "forwarder": (
+                asdict(self.publisher.publisher_stats()) if self.publisher is not None else None
+            ),
+            "spools": [asdict(s.stats()) for s in self.spools],
             "offline": [c["device"] for c in connectors if c["state"] == DeviceState.OFFLINE.value],
             "unreachable_points": len(self.unreachable),
             "connector_restarts": dict(self.connector_restarts),
-            "automation": self.automation.status(),
+            "automation": self.automation.status() if self.automation is not None else None,
         }

@@ -24,9 +24,9 @@ from penworks.apps.discovery import discover
 from penworks.apps.types import App, AppStatus, Panel
 from penworks.bus import Bus
 from penworks.config import AppConfig
-from penworks.connectors.backoff import Backoff
 from penworks.control import ControlService
 from penworks.core import Clock, ConfigError
+from penworks.core.backoff import Backoff
 from penworks.core.repeats import repeated
 from penworks.model import SiteModel
 from penworks.rules.sinks import AlarmSink

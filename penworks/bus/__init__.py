@@ -1,7 +1,10 @@
-"""The message bus: Bus protocol, subjects, and the in-process MemoryBus."""
+"""The message bus: Bus protocol, subjects, the in-process MemoryBus and NatsBus (JetStream)."""
 
 from penworks.bus.base import Bus, Message, Overflow, Subscription, SubscriptionStats
+from penworks.bus.codec import CodecError
 from penworks.bus.memory import MemoryBus
+from penworks.bus.nats import NatsBus, NatsSettings, StreamLimits
+from penworks.bus.nats_subscription import NatsSubscription
 from penworks.bus.subjects import (
     command_subject,
     dead_letter_subject,
@@ -13,10 +16,15 @@ from penworks.bus.subjects import (
 
 __all__ = [
     "Bus",
+    "CodecError",
     "MemoryBus",
     "Message",
+    "NatsBus",
+    "NatsSettings",
+    "NatsSubscription",
     "Overflow",
     "Subscription",
+    "StreamLimits",
     "SubscriptionStats",
     "command_subject",
     "dead_letter_subject",

@@ -43,6 +43,14 @@ class Subscription(Protocol):
         """Wait for at least one message, then take up to max_items that are ready."""
         ...
 
+    async def ack(self) -> None:
+        """Acknowledge every message taken so far: the work on them is done.
+
+        On a persistent bus a durable subscription's messages taken but never acknowledged
+        are delivered again (to this process or another of the same name); elsewhere a no-op.
+        """
+        ...
+
     def stats(self) -> SubscriptionStats: ...
 
     async def close(self) -> None: ...
@@ -58,7 +66,15 @@ class Bus(Protocol):
         name: str,
         maxsize: int = 10_000,
         overflow: Overflow = Overflow.BLOCK,
-    ) -> Subscription: ...
+        durable: bool = False,
+    ) -> Subscription:
+        """Messages on subjects matching pattern, from now on.
+
+        A durable subscription is work that must not be lost: every subscription of the same
+        name, in this process or another, shares its messages (each goes to one of them), and
+        on a persistent bus what was published while none was running waits for them.
+        """
+        ...
 
     def stats(self) -> list[SubscriptionStats]: ...
 

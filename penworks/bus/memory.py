@@ -3,6 +3,7 @@
 Messages are passed as objects (no encoding). Each subscription has a bounded queue; when
 it is full the publisher either waits (BLOCK) or the oldest message is dropped (DROP_OLDEST),
 and either is counted, so a slow subscriber is visible in ``stats()``, never silent loss.
+Durable subscriptions of one name share their messages in turn, as a queue group does.
 """
 
 from __future__ import annotations
@@ -26,11 +27,18 @@ class MemorySubscription:
     """
 
     def __init__(
-        self, bus: MemoryBus, pattern: str, name: str, maxsize: int, overflow: Overflow
+        self,
+        bus: MemoryBus,
+        pattern: str,
+        name: str,
+        maxsize: int,
+        overflow: Overflow,
+        durable: bool = False,
     ) -> None:
         self.name = name
         self.pattern = pattern
         self.overflow = overflow
+        self.durable = durable
         self._bus = bus
         self._queue: asyncio.Queue[tuple[str, Message] | object] = asyncio.Queue()
         self._maxsize = maxsize
@@ -84,6 +92,9 @@ class MemorySubscription:
         self._space.set()
         return items
 
+    async def ack(self) -> None:
+        """Nothing to do: an in-process message is done with once it is taken."""
+
     def stats(self) -> SubscriptionStats:
         depth = self._queue.qsize() - (1 if self._closed else 0)
         return SubscriptionStats(
@@ -110,12 +121,28 @@ class MemorySubscription:
         self._space.set()  # release publishers waiting for room
 
 
+class _Shared:
+    """The durable subscriptions of one name: each message goes to the next of them in turn."""
+
+    def __init__(self, members: list[MemorySubscription]) -> None:
+        self._members = members
+        self._turn = 0
+
+    async def _deliver(self, item: tuple[str, Message]) -> None:
+        self._turn = (self._turn + 1) % len(self._members)
+        await self._members[self._turn]._deliver(item)
+
+
+_Target = MemorySubscription | _Shared
+
+
 class MemoryBus:
     """In-process Bus with NATS-style subjects."""
 
     def __init__(self) -> None:
         self._subs: list[MemorySubscription] = []
-        self._routes: dict[str, tuple[MemorySubscription, ...]] = {}
+        self._routes: dict[str, tuple[_Target, ...]] = {}
+        self._groups: dict[tuple[object, ...], _Shared] = {}
         self._closed = False
         self.published = 0
 
@@ -130,14 +157,32 @@ class MemoryBus:
         for sub in targets:
             await sub._deliver(item)
 
-    def _route(self, subject: str) -> tuple[MemorySubscription, ...]:
+    def _route(self, subject: str) -> tuple[_Target, ...]:
         if "*" in subject or ">" in subject:
             raise BusError(f"cannot publish to a wildcard subject {subject!r}")
-        targets = tuple(s for s in self._subs if matches(s.pattern, subject))
+        targets: list[_Target] = []
+        shared: dict[str, list[MemorySubscription]] = {}
+        for sub in self._subs:
+            if not matches(sub.pattern, subject):
+                continue
+            if sub.durable:
+                shared.setdefault(sub.name, []).append(sub)
+            else:
+                targets.append(sub)
+        for name, members in shared.items():
+            targets.append(members[0] if len(members) == 1 else self._group(name, members))
         if len(self._routes) >= _ROUTE_CACHE_LIMIT:
             self._routes.clear()
-        self._routes[subject] = targets
-        return targets
+        self._routes[subject] = route = tuple(targets)
+        return route
+
+    def _group(self, name: str, members: list[MemorySubscription]) -> _Shared:
+        """One turn-taker per set of members, so turns go round across subjects."""
+        key = (name, *(id(m) for m in members))
+        group = self._groups.get(key)
+        if group is None:
+            group = self._groups[key] = _Shared(members)
+        return group
 
     def subscribe(
         self,
@@ -146,19 +191,22 @@ class MemoryBus:
         name: str,
         maxsize: int = 10_000,
         overflow: Overflow = Overflow.BLOCK,
+        durable: bool = False,
     ) -> MemorySubscription:
         validate_pattern(pattern)
         if maxsize < 1:
             raise ValueError("maxsize must be at least 1")
-        sub = MemorySubscription(self, pattern, name, maxsize, overflow)
+        sub = MemorySubscription(self, pattern, name, maxsize, overflow, durable)
         self._subs.append(sub)
         self._routes.clear()
+        self._groups.clear()
         return sub
 
     def _remove(self, sub: MemorySubscription) -> None:
         if sub in self._subs:
             self._subs.remove(sub)
             self._routes.clear()
+            self._groups.clear()
 
     def stats(self) -> list[SubscriptionStats]:
         return [s.stats() for s in self._subs]

@@ -1,7 +1,10 @@
-"""History storage: the History protocol and its backends (SQLite by default)."""
+"""History storage: the History protocol and its backends (SQLite by default, PostgreSQL)."""
 
 from penworks.store.base import Aggregate, DeadLetterCount, History
 from penworks.store.journal import Journal, JournalRecord, MemoryJournal, SqliteJournal
+from penworks.store.postgres import PostgresHistory
+from penworks.store.postgres_retention import RetentionReport
+from penworks.store.postgres_settings import PostgresSettings
 from penworks.store.sqlite import SqliteHistory
 
 __all__ = [
@@ -11,6 +14,9 @@ __all__ = [
     "Journal",
     "JournalRecord",
     "MemoryJournal",
+    "PostgresHistory",
+    "PostgresSettings",
+    "RetentionReport",
     "SqliteHistory",
     "SqliteJournal",
 ]

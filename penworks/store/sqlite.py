@@ -16,7 +16,8 @@ from typing import TypeVar
 
 from penworks.core import DeadLetter, Observation, StoreError
 from penworks.store.base import Aggregate, DeadLetterCount
-from penworks.store.sqlite_read import RangeQuery, SqliteReader
+from penworks.store.range_query import RangeQuery
+from penworks.store.sqlite_read import SqliteReader
 from penworks.store.sqlite_write import SqliteWriter
 
 T = TypeVar("T")

@@ -4,26 +4,21 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Final
 
-from penworks.core import DeadLetter, Observation, StoreError
+from penworks.core import DeadLetter, Observation
 from penworks.store.base import Aggregate, DeadLetterCount
-from penworks.store.sqlite_codec import (
+from penworks.store.codec import (
     KIND_NUMBER,
     decode_dead_letter,
     decode_observation,
     from_micros,
-    to_micros,
-    to_micros_span,
 )
+from penworks.store.range_query import RangeQuery
 from penworks.store.sqlite_connection import connect_reader
 
-_KIND_NAMES: Final = {0: "number", 1: "bool", 2: "text"}
 _NAMES_PER_QUERY: Final = 500  # well under SQLite's limit on bound parameters
-_MAX_STEP: Final = 2**61  # µs; keeps the bucket arithmetic inside SQLite's 64-bit integers
 _MAX_LIMIT: Final = 2**63 - 1
 
 _LATEST_ALL: Final = """SELECT p.name, l.ts, l.value, l.kind, l.quality
@@ -44,60 +39,14 @@ _AGGREGATE_SQL: Final = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class RangeQuery:
-    """A checked range request, in microseconds."""
-
-    point: str
-    start: int
-    end: int
-    agg: Aggregate
-    step: int  # interval in µs; 0 for raw
-    limit: int
-
-    @classmethod
-    def build(
-        cls,
-        point: str,
-        start: datetime,
-        end: datetime,
-        agg: Aggregate,
-        interval: timedelta | None,
-        limit: int,
-    ) -> RangeQuery:
-        try:
-            agg = Aggregate(agg)
-        except ValueError:
-            raise StoreError(f"unknown aggregate {agg!r}; use one of {list(Aggregate)}") from None
-        if limit < 1:
-            raise StoreError(f"limit must be at least 1, got {limit}")
-        return cls(point, to_micros(start), to_micros(end), agg, _step(agg, interval), limit)
-
-    @property
-    def empty(self) -> bool:
-        return self.start >= self.end
-
-    def params(self, point_id: int) -> dict[str, object]:
-        return {
-            "point": point_id,
-            "start": self.start,
-            "end": self.end,
-            "step": self.step,
-            "limit": min(self.limit, _MAX_LIMIT),
-        }
-
-
-def _step(agg: Aggregate, interval: timedelta | None) -> int:
-    if agg is Aggregate.RAW:
-        return 0
-    if interval is None:
-        raise StoreError(f"aggregate {agg.value!r} needs an interval")
-    step = to_micros_span(interval)
-    if not 0 < step <= _MAX_STEP:
-        raise StoreError(
-            f"interval must be between 1 µs and {timedelta(microseconds=_MAX_STEP)}, got {interval}"
-        )
-    return step
+def _params(query: RangeQuery, point_id: int) -> dict[str, object]:
+    return {
+        "point": point_id,
+        "start": query.start,
+        "end": query.end,
+        "step": query.step,
+        "limit": min(query.limit, _MAX_LIMIT),
+    }
 
 
 class SqliteReader:
@@ -129,17 +78,17 @@ class SqliteReader:
         point_id = self._point_id(query.point)
         if point_id is None:
             return []
-        params = query.params(point_id)
+        params = _params(query, point_id)
         if query.agg is Aggregate.RAW:
             rows = self._conn.execute(_RAW, params)
             return [decode_observation(query.point, *row) for row in rows]
         if query.agg is not Aggregate.LAST:
-            self._check_numeric(query, self._latest_kind(point_id))
+            query.check_numeric(self._latest_kind(point_id))
         buckets = self._conn.execute(_AGGREGATE_SQL[query.agg], params).fetchall()
         if query.agg is Aggregate.LAST:
             return [decode_observation(query.point, b, v, k, q) for b, v, k, q, _ in buckets]
         for bucket in buckets:
-            self._check_numeric(query, bucket[2])
+            query.check_numeric(bucket[2])
         return [decode_observation(query.point, b, v, KIND_NUMBER, q) for b, v, _, q in buckets]
 
     def count(self, point: str | None) -> int:
@@ -175,14 +124,6 @@ class SqliteReader:
         row = self._conn.execute("SELECT kind FROM latest WHERE point_id = ?", (point_id,))
         found = row.fetchone()
         return KIND_NUMBER if found is None else int(found[0])
-
-    @staticmethod
-    def _check_numeric(query: RangeQuery, kind: int) -> None:
-        if kind != KIND_NUMBER:
-            raise StoreError(
-                f"{query.agg.value} needs numbers, but point {query.point!r} holds"
-                f" {_KIND_NAMES.get(kind, 'unknown')} values; use 'last' or 'raw'"
-            )
 
     @staticmethod
     def _observations_by_name(rows: sqlite3.Cursor) -> dict[str, Observation]:

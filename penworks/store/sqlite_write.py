@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Final
 
 from penworks.core import DeadLetter, Observation
-from penworks.store.sqlite_codec import (
-    LetterRow,
+from penworks.store.codec import (
     SampleRow,
+    count_dead_letters,
     encode_dead_letters,
     encode_observations,
 )
@@ -79,7 +79,7 @@ class SqliteWriter:
             return
         with transaction(self._conn):
             self._conn.executemany(_INSERT_LETTER, rows)
-            self._conn.executemany(_UPSERT_LETTER_COUNT, _count_letters(rows))
+            self._conn.executemany(_UPSERT_LETTER_COUNT, count_dead_letters(rows))
 
     def _append_chunk(self, rows: list[SampleRow]) -> int:
         with transaction(self._conn):
@@ -111,11 +111,3 @@ def _newest_per_point(rows: list[SampleRow]) -> list[SampleRow]:
         if held is None or row[1] > held[1]:
             newest[row[0]] = row
     return list(newest.values())
-
-
-def _count_letters(rows: list[LetterRow]) -> list[tuple[str, str, str, int, int]]:
-    counts: dict[tuple[str, str, str], tuple[int, int]] = {}
-    for source, channel, ts, reason, _payload in rows:
-        count, last_ts = counts.get((source, channel, reason), (0, ts))
-        counts[(source, channel, reason)] = (count + 1, max(last_ts, ts))
-    return [(s, c, r, count, last_ts) for (s, c, r), (count, last_ts) in counts.items()]

@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import Sequence
 
 from penworks.bus import Bus
-from penworks.connectors.backoff import Backoff
 from penworks.connectors.bacnet.config import BacnetConnectorConfig
 from penworks.connectors.bacnet.device import DeviceSession
 from penworks.connectors.bacnet.discovery import describe_device
@@ -35,6 +34,7 @@ from penworks.core import (
     UnknownPointError,
     Value,
 )
+from penworks.core.backoff import Backoff
 from penworks.model.schema import BacnetBinding
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,6 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 
-from penworks.connectors.backoff import Backoff
 from penworks.connectors.bacnet.config import BacnetDeviceConfig
 from penworks.connectors.bacnet.errors import BacnetError, BacnetFailure, BacnetReject
 from penworks.connectors.bacnet.objects import ObjectRef
@@ -26,6 +25,7 @@ from penworks.connectors.bacnet.points import PRESENT_VALUE, STATUS_FLAGS, Bound
 from penworks.connectors.bacnet.publish import Publisher
 from penworks.connectors.bacnet.stack import CovSubscription, DeviceLink
 from penworks.connectors.bacnet.values import quality, status_flags
+from penworks.core.backoff import Backoff
 
 log = logging.getLogger(__name__)
 

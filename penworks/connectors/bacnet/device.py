@@ -16,7 +16,6 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 
-from penworks.connectors.backoff import Backoff
 from penworks.connectors.bacnet.config import BacnetDeviceConfig
 from penworks.connectors.bacnet.cov import CovFollower
 from penworks.connectors.bacnet.errors import BacnetError, BacnetFailure, BacnetTimeout
@@ -37,6 +36,7 @@ from penworks.connectors.bacnet.values import quality, status_flags
 from penworks.connectors.base import DeviceState
 from penworks.connectors.health import DeviceHealthTracker
 from penworks.core import CommandRejected, ConnectorError, Observation
+from penworks.core.backoff import Backoff
 
 log = logging.getLogger(__name__)
 

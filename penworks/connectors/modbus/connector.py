@@ -14,7 +14,6 @@ import logging
 from collections.abc import Iterable, Sequence
 
 from penworks.bus import Bus
-from penworks.connectors.backoff import Backoff
 from penworks.connectors.base import DeviceHealth, DeviceState, DiscoveredPoint
 from penworks.connectors.health import DeviceHealthTracker
 from penworks.connectors.modbus.commands import prepare_write
@@ -34,6 +33,7 @@ from penworks.core import (
     UnknownPointError,
     Value,
 )
+from penworks.core.backoff import Backoff
 from penworks.model.schema import ModbusBinding
 
 log = logging.getLogger(__name__)

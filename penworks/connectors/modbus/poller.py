@@ -15,7 +15,6 @@ import logging
 import time
 from collections.abc import Sequence
 
-from penworks.connectors.backoff import Backoff
 from penworks.connectors.base import DeviceState
 from penworks.connectors.health import DeviceHealthTracker
 from penworks.connectors.modbus.codec import set_bit
@@ -31,6 +30,7 @@ from penworks.connectors.modbus.session import (
     LinkFailure,
 )
 from penworks.core import Clock, Observation
+from penworks.core.backoff import Backoff
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,6 @@ from typing import cast
 import aiomqtt
 
 from penworks.bus import Bus, dead_letter_subject
-from penworks.connectors.backoff import Backoff
 from penworks.connectors.base import DeviceHealth, DeviceState, DiscoveredPoint
 from penworks.connectors.mqtt.client import connect, disconnect
 from penworks.connectors.mqtt.counts import RefusalCounts
@@ -37,6 +36,7 @@ from penworks.core import (
     UnknownPointError,
     Value,
 )
+from penworks.core.backoff import Backoff
 from penworks.model.schema import MqttBinding
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,6 @@ import asyncio
 from collections.abc import Sequence
 
 from penworks.bus import Bus
-from penworks.connectors.backoff import Backoff
 from penworks.connectors.base import DeviceHealth, DeviceState, DiscoveredPoint
 from penworks.connectors.health import DeviceHealthTracker
 from penworks.connectors.opcua.browse import browse_variables
@@ -30,6 +29,7 @@ from penworks.core import (
     UnknownPointError,
     Value,
 )
+from penworks.core.backoff import Backoff
 from penworks.model.schema import OpcuaBinding
 
 COUNTERS = (

@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from asyncua import ua
 from asyncua.common.subscription import DataChangeEvent, StatusChangeEvent, Subscription
 
-from penworks.connectors.backoff import Backoff
 from penworks.connectors.base import DeviceState
 from penworks.connectors.health import DeviceHealthTracker
 from penworks.connectors.opcua.config import OpcuaServerConfig
@@ -53,6 +52,7 @@ from penworks.core import (
     PayloadError,
     Value,
 )
+from penworks.core.backoff import Backoff
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from penworks.connectors.backoff import Backoff
+from penworks.core.backoff import Backoff
 
 
 def test_delays_double_up_to_the_cap_within_their_upper_half() -> None:

@@ -1,14 +1,17 @@
-"""Jittered exponential backoff between reconnection attempts."""
+"""Jittered exponential backoff between retries (wall time: it paces retries of a broker,
+a device, a bus or a store, not building time)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import random
 
 
 class Backoff:
     """Delays that double from `initial_s` up to `max_s`, each drawn from its upper half.
 
-    The jitter keeps many clients that lost the same broker from coming back in step.
+    The jitter keeps many clients that lost the same server from coming back in step.
     """
 
     def __init__(self, initial_s: float, max_s: float, rng: random.Random | None = None) -> None:
@@ -26,3 +29,10 @@ class Backoff:
 
     def reset(self) -> None:
         self._attempt = 0
+
+
+async def pause(seconds: float, interrupt: asyncio.Event) -> None:
+    """Sleep `seconds`, or less if `interrupt` is set meanwhile."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await interrupt.wait()

@@ -1,4 +1,4 @@
-"""SqliteHistory dead letters: refused input kept byte for byte, newest first, counted."""
+"""History dead letters: refused input kept byte for byte, newest first, counted."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from penworks.core import DeadLetter, StoreError
-from penworks.store import DeadLetterCount, SqliteHistory
+from penworks.store import DeadLetterCount, History
 
 T0 = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
 EVERY_BYTE = bytes(range(256))
@@ -18,7 +18,7 @@ def letter(i: int, source: str = "mqtt", reason: str = "not json") -> DeadLetter
     return DeadLetter(source, f"b15/dev{i % 2}", T0 + timedelta(seconds=i), reason, EVERY_BYTE)
 
 
-async def test_binary_payloads_come_back_intact(history: SqliteHistory) -> None:
+async def test_binary_payloads_come_back_intact(history: History) -> None:
     sent = [
         DeadLetter("mqtt", "b15/x", T0, "not json", EVERY_BYTE * 4),
         DeadLetter("modbus", "hr:40001", T0 + timedelta(seconds=1), "empty", b""),
@@ -29,7 +29,7 @@ async def test_binary_payloads_come_back_intact(history: SqliteHistory) -> None:
     assert all(type(d.payload) is bytes for d in back)
 
 
-async def test_newest_first_with_source_filter_and_limit(history: SqliteHistory) -> None:
+async def test_newest_first_with_source_filter_and_limit(history: History) -> None:
     sent = [letter(i, source="mqtt" if i % 3 else "bacnet") for i in range(12)]
     await history.append_dead_letters(sent[6:])
     await history.append_dead_letters(sent[:6])  # older ones arriving later
@@ -41,9 +41,14 @@ async def test_newest_first_with_source_filter_and_limit(history: SqliteHistory)
     assert await history.dead_letters("nobody") == []
 
 
-async def test_counts_per_source_channel_and_reason(history: SqliteHistory) -> None:
+async def test_counts_per_source_channel_and_reason(history: History) -> None:
     reasons = ["not json", "unknown point", "not json", "out of range"]
-    sent = [letter(i, reason=reasons[i % len(reasons)]) for i in range(20)]
+    # Upper and lower case: counts come in byte order, whatever a database's collation.
+    sources = ["mqtt", "Modbus", "bacnet", "BACnet", "mqtt"]
+    sent = [
+        letter(i, source=sources[i % len(sources)], reason=reasons[i % len(reasons)])
+        for i in range(20)
+    ]
     await history.append_dead_letters(sent[:9])
     await history.append_dead_letters(sent[9:])
 
@@ -55,7 +60,7 @@ async def test_counts_per_source_channel_and_reason(history: SqliteHistory) -> N
     assert await history.dead_letter_counts() == expected
 
 
-async def test_a_bad_letter_rejects_the_batch(history: SqliteHistory) -> None:
+async def test_a_bad_letter_rejects_the_batch(history: History) -> None:
     naive = DeadLetter("mqtt", "x", datetime(2026, 7, 1), "r", b"")  # noqa: DTZ001 - on purpose
     with pytest.raises(StoreError, match="dead letter 1 of 2.*timezone-aware"):
         await history.append_dead_letters([letter(0), naive])
@@ -63,6 +68,12 @@ async def test_a_bad_letter_rejects_the_batch(history: SqliteHistory) -> None:
     assert await history.dead_letter_counts() == []
 
 
-async def test_limit_must_be_positive(history: SqliteHistory) -> None:
+async def test_a_letter_with_text_no_backend_can_keep_is_refused(history: History) -> None:
+    with pytest.raises(StoreError, match="dead letter 0 of 1: dead letter channel .*NUL"):
+        await history.append_dead_letters([DeadLetter("mqtt", "b15/\x00", T0, "r", b"\x00")])
+    assert await history.dead_letters() == []
+
+
+async def test_limit_must_be_positive(history: History) -> None:
     with pytest.raises(StoreError, match="limit"):
         await history.dead_letters(limit=0)

@@ -1,8 +1,9 @@
-"""How observations and dead letters become SQLite rows and back.
+"""How observations and dead letters become rows and back, whatever the backend.
 
-Timestamps are integer microseconds since the epoch (UTC). A value is stored as SQLite
-sees it (INTEGER, REAL or TEXT) next to a small kind code, so a bool comes back a bool
-and a number stored as an int comes back an int.
+Timestamps are integer microseconds since the epoch (UTC). A value is kept as an int, a
+float or a text next to a small kind code (number, bool, text), so a bool comes back a
+bool and a number stored as an int comes back an int. Every check on what may be stored
+is here, so each backend refuses the same input with the same message.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ _QUALITY_CODES: Final[dict[object, int]] = {quality: int(quality) for quality in
 
 Stored = int | float | str
 SampleRow = tuple[int, int, Stored, int, int]
-"""point id, ts (µs), value, kind, quality: the columns of the samples table."""
+"""point id, ts (µs), value, kind, quality: a sample once its point has an id."""
 NamedRow = tuple[str, int, Stored, int, int]
 """A sample row that still carries the point's name instead of its id."""
 LetterRow = tuple[str, str, int, str, bytes]
@@ -63,8 +64,20 @@ def encode_value(value: object) -> tuple[Stored, int]:
             raise StoreError(f"{value} is not a finite number")
         return value, KIND_NUMBER
     if isinstance(value, str):
-        return value, KIND_TEXT
+        return check_text(value, "a text value"), KIND_TEXT
     raise StoreError(f"cannot store a {type(value).__name__} value")
+
+
+def check_text(text: str, what: str) -> str:
+    """Text every backend can keep: PostgreSQL's text has no NUL, and neither takes a lone
+    surrogate (not Unicode that UTF-8 can encode)."""
+    if "\x00" in text:
+        raise StoreError(f"{what} must not contain a NUL character")
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        raise StoreError(f"{what} is not valid Unicode: {text!r:.40}") from None
+    return text
 
 
 def decode_value(raw: object, kind: int) -> Value:
@@ -87,6 +100,7 @@ def encode_observation(obs: Observation) -> NamedRow:
     point, value = obs.point, obs.value
     if not isinstance(point, str) or not point:
         raise StoreError(f"point id must be a non-empty text, got {point!r:.40}")
+    check_text(point, "a point id")
     quality = _QUALITY_CODES.get(obs.quality)
     if quality is None:
         raise StoreError(f"quality {obs.quality!r:.40} is not a Quality")
@@ -119,6 +133,7 @@ def encode_dead_letter(letter: DeadLetter) -> LetterRow:
     for name in ("source", "channel", "reason"):
         if not isinstance(getattr(letter, name), str):
             raise StoreError(f"dead letter {name} must be a text")
+        check_text(getattr(letter, name), f"dead letter {name}")
     if not isinstance(letter.payload, bytes | bytearray | memoryview):
         raise StoreError(f"dead letter payload must be bytes, got {type(letter.payload).__name__}")
     ts = to_micros(letter.ts)
@@ -141,3 +156,12 @@ def decode_dead_letter(
     source: str, channel: str, ts: int, reason: str, payload: bytes
 ) -> DeadLetter:
     return DeadLetter(source, channel, from_micros(ts), reason, bytes(payload))
+
+
+def count_dead_letters(rows: Sequence[LetterRow]) -> list[tuple[str, str, str, int, int]]:
+    """(source, channel, reason, count, newest ts) for each group of the batch."""
+    counts: dict[tuple[str, str, str], tuple[int, int]] = {}
+    for source, channel, ts, reason, _payload in rows:
+        count, last_ts = counts.get((source, channel, reason), (0, ts))
+        counts[(source, channel, reason)] = (count + 1, max(last_ts, ts))
+    return [(s, c, r, count, last_ts) for (s, c, r), (count, last_ts) in counts.items()]
