@@ -160,19 +160,19 @@ class MemoryBus:
     def _route(self, subject: str) -> tuple[_Target, ...]:
         if "*" in subject or ">" in subject:
             raise BusError(f"cannot publish to a wildcard subject {subject!r}")
-        targets: list[_Target] = []
+        # In subscription order, a durable name's group where its first member stands.
+        matching = [sub for sub in self._subs if matches(sub.pattern, subject)]
         shared: dict[str, list[MemorySubscription]] = {}
-        for sub in self._subs:
-            if not matches(sub.pattern, subject):
-                continue
+        for sub in matching:
             if sub.durable:
                 shared.setdefault(sub.name, []).append(sub)
-            else:
+        targets: list[_Target] = []
+        for sub in matching:
+            if not sub.durable:
                 targets.append(sub)
-        for name, members in shared.items():
-            targets.append(members[0] if len(members) == 1 else self._group(name, members))
-        if len(self._routes) >= _ROUTE_CACHE_LIMIT:
-            self._routes.clear()
+            elif shared[sub.name][0] is sub:
+                members = shared[sub.name]
+                targets.append(sub if len(members) == 1 else self._group(sub.name, members))
         self._routes[subject] = route = tuple(targets)
         return route
 

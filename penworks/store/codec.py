@@ -133,11 +133,22 @@ def encode_dead_letter(letter: DeadLetter) -> LetterRow:
     for name in ("source", "channel", "reason"):
         if not isinstance(getattr(letter, name), str):
             raise StoreError(f"dead letter {name} must be a text")
-        check_text(getattr(letter, name), f"dead letter {name}")
     if not isinstance(letter.payload, bytes | bytearray | memoryview):
         raise StoreError(f"dead letter payload must be bytes, got {type(letter.payload).__name__}")
     ts = to_micros(letter.ts)
-    return letter.source, letter.channel, ts, letter.reason, bytes(letter.payload)
+    source, channel, reason = (keepable(t) for t in (letter.source, letter.channel, letter.reason))
+    return source, channel, ts, reason, bytes(letter.payload)
+
+
+def keepable(text: str) -> str:
+    """`text` as every backend can keep it: a dead letter is kept whatever it holds, so a
+    NUL or a lone surrogate (from a topic or a payload that was not UTF-8) is written as an
+    escape instead of being refused."""
+    try:
+        return check_text(text, "")
+    except StoreError:
+        escaped = text.replace("\x00", "\\x00")
+        return escaped.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def encode_dead_letters(letters: Sequence[DeadLetter]) -> list[LetterRow]:

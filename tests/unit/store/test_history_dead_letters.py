@@ -68,10 +68,12 @@ async def test_a_bad_letter_rejects_the_batch(history: History) -> None:
     assert await history.dead_letter_counts() == []
 
 
-async def test_a_letter_with_text_no_backend_can_keep_is_refused(history: History) -> None:
-    with pytest.raises(StoreError, match="dead letter 0 of 1: dead letter channel .*NUL"):
-        await history.append_dead_letters([DeadLetter("mqtt", "b15/\x00", T0, "r", b"\x00")])
-    assert await history.dead_letters() == []
+async def test_a_letter_with_text_no_backend_can_keep_is_kept_escaped(history: History) -> None:
+    # A dead letter is kept whatever it holds: refusing it would stall the writer behind it.
+    odd = DeadLetter("mqtt", "b15/\x00", T0, "bad \udcff byte", b"\x00")
+    await history.append_dead_letters([odd])
+    (kept,) = await history.dead_letters()
+    assert (kept.channel, kept.reason, kept.payload) == ("b15/\\x00", "bad \\udcff byte", b"\x00")
 
 
 async def test_limit_must_be_positive(history: History) -> None:
