@@ -99,16 +99,8 @@ class SpoolingPublisher:
         if self._spooling:
             await self._keep(subject, message)
             return
-        if self._window == 1:  # in order, and a refusal reaches the caller
-            try:
-                await self._send(subject, message)
-            except (BusError, TimeoutError) as exc:
-                self._failures += 1
-                log.warning("bus publish failed (%s); spooling until it is back", exc)
-                self._spooling = True
-                await self._keep(subject, message)
-            else:
-                self._direct_count += 1
+        if self._window == 1:  # in order, and a refusal by both reaches the caller
+            await self._direct(subject, message, refusal_raises=True)
             return
         await self._room.acquire()
         task = asyncio.create_task(self._direct(subject, message))
@@ -119,7 +111,9 @@ class SpoolingPublisher:
         self._flying.discard(task)
         self._room.release()
 
-    async def _direct(self, subject: str, message: Message) -> None:
+    async def _direct(
+        self, subject: str, message: Message, *, refusal_raises: bool = False
+    ) -> None:
         try:
             await self._send(subject, message)
         except (BusError, TimeoutError) as exc:
@@ -133,6 +127,8 @@ class SpoolingPublisher:
         try:
             await self._keep(subject, message)
         except BusError:
+            if refusal_raises:
+                raise
             log.exception("a message on %s is lost: neither the bus nor the spool took it", subject)
 
     async def flush(self) -> None:
