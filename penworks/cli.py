@@ -69,7 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--speed", type=float, default=1.0, help="simulated seconds per second (1..600)"
     )
-    demo.add_argument("--duration", type=float, help="stop after this many wall-clock seconds")
+    demo.add_argument(
+        "--duration", type=float, help="stop this many wall-clock seconds after it is live"
+    )
     demo.add_argument("--port", type=int, default=8015, help="API and dashboard port (0: any)")
     demo.add_argument("--data", type=Path, default=Path("data/demo"), help="data directory")
     demo.add_argument(
@@ -113,7 +115,9 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, default=15, help="seed of the twin")
     _controls_option(sim)
     sim.add_argument("--start", type=_aware_datetime, help="simulated start (ISO 8601 with zone)")
-    sim.add_argument("--duration", type=float, help="stop after this many wall-clock seconds")
+    sim.add_argument(
+        "--duration", type=float, help="stop this many wall-clock seconds after it is ready"
+    )
     sim.add_argument("--host", default="127.0.0.1", help="address the device servers bind")
     sim.add_argument("--modbus-port", type=int, default=15020, help="first Modbus gateway port")
     sim.add_argument("--bacnet-port", type=int, default=47820, help="first BACnet device port")
@@ -248,17 +252,20 @@ def _demo(args: argparse.Namespace) -> int:
         controls=args.controls,
     )
 
-    def ready(api_url: str, broker: str, setup_token: str | None) -> None:
-        print(
-            f"Penworks demo: Building 15 live at {api_url}  (MQTT {broker}, speed {args.speed:g}x)"
-        )
-        if setup_token is not None:
-            print(first_user_help(api_url, setup_token, f"--data {data}"))
-        print("Press Ctrl-C to stop.", flush=True)
-
     async def main() -> None:
         stop = asyncio.Event()
-        _stop_on_signals(stop.set, args.duration)
+        _stop_on_signals(stop.set)
+
+        def ready(api_url: str, broker: str, setup_token: str | None) -> None:
+            print(
+                f"Penworks demo: Building 15 live at {api_url}  "
+                f"(MQTT {broker}, speed {args.speed:g}x)"
+            )
+            if setup_token is not None:
+                print(first_user_help(api_url, setup_token, f"--data {data}"))
+            print("Press Ctrl-C to stop.", flush=True)
+            _stop_after(stop.set, args.duration)
+
         await run_demo(
             clock,
             model,
@@ -323,17 +330,19 @@ def _sim(args: argparse.Namespace) -> int:
         controls=args.controls,
     )
 
-    def ready(twin: RunningTwin) -> None:
-        counts = Counter(e.protocol for e in twin.endpoints())
-        devices = ", ".join(f"{n} {protocol}" for protocol, n in sorted(counts.items()))
-        print(f"Building 15 twin at {args.speed:g}x: {devices} devices; MQTT via {args.broker}")
-        if args.write_config is not None:
-            print(f"platform config written to {args.write_config}")
-        print("Press Ctrl-C to stop.", flush=True)
-
     async def main() -> None:
         stop = asyncio.Event()
-        _stop_on_signals(stop.set, args.duration)
+        _stop_on_signals(stop.set)
+
+        def ready(twin: RunningTwin) -> None:
+            counts = Counter(e.protocol for e in twin.endpoints())
+            devices = ", ".join(f"{n} {protocol}" for protocol, n in sorted(counts.items()))
+            print(f"Building 15 twin at {args.speed:g}x: {devices} devices; MQTT via {args.broker}")
+            if args.write_config is not None:
+                print(f"platform config written to {args.write_config}")
+            print("Press Ctrl-C to stop.", flush=True)
+            _stop_after(stop.set, args.duration)
+
         await run_twin(clock, args.broker, options, args.site, args.write_config, ready, stop)
 
     asyncio.run(main())
@@ -386,12 +395,16 @@ def _sim_scenario(args: argparse.Namespace) -> int:
     return 0 if answer.get("ok") else 1
 
 
-def _stop_on_signals(stop: Callable[[], None], duration: float | None) -> None:
+def _stop_on_signals(stop: Callable[[], None], duration: float | None = None) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop)
+    _stop_after(stop, duration)
+
+
+def _stop_after(stop: Callable[[], None], duration: float | None) -> None:
     if duration is not None:
-        loop.call_later(duration, stop)
+        asyncio.get_running_loop().call_later(duration, stop)
 
 
 def _discover(args: argparse.Namespace) -> int:

@@ -39,7 +39,7 @@ from penworks.runtime import Platform
 from penworks.sim.building import Building
 from penworks.sim.controls import Controls
 from penworks.sim.run import CONTROL_TOPIC, Polling, Ports, RunningTwin
-from penworks.sim.scenario_file import schedule_file
+from penworks.sim.scenario_file import ScheduledScenario, read_file
 from penworks.sim.servers.mqtt import broker_address
 from penworks.sim.truth import GroundTruth
 from penworks.sim.twin import building15
@@ -74,14 +74,22 @@ def build(
     building: Building = building15(
         clock.now(), seed=options.seed, truth=truth, controls=options.controls
     )
+    scenarios: list[ScheduledScenario] = []
     if options.scenarios is not None:
         try:
-            schedule_file(options.scenarios, building)
+            scenarios = read_file(options.scenarios, building)  # a bad file fails the start
         except ConfigError:
             if truth is not None:
                 truth.close()
             raise
-    twin = RunningTwin(building, clock, broker, ports=options.ports, polling=polling(options.speed))
+    twin = RunningTwin(
+        building,
+        clock,
+        broker,
+        ports=options.ports,
+        polling=polling(options.speed),
+        scenarios=scenarios,
+    )
     return twin, truth
 
 

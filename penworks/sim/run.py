@@ -25,6 +25,7 @@ import aiomqtt
 from penworks.core import Clock
 from penworks.sim.building import STEP_S, Building
 from penworks.sim.devices import SimDevice
+from penworks.sim.scenario_file import ScheduledScenario, schedule
 from penworks.sim.scenarios import ScenarioError
 from penworks.sim.servers.bacnet import BacnetDevices
 from penworks.sim.servers.base import DeviceServer, Endpoint, port_at
@@ -68,6 +69,7 @@ class RunningTwin:
         *,
         ports: Ports | None = None,
         polling: Polling | None = None,
+        scenarios: Sequence[ScheduledScenario] = (),
     ) -> None:
         self.building = building
         self.clock = clock
@@ -79,6 +81,7 @@ class RunningTwin:
         self.steps = 0
         self._stopping = False
         self.behind_s = 0.0  # how far the building lagged the clock at the last step
+        self._scenarios = list(scenarios)  # scheduled when the building's time starts
 
     def _servers(self, devices: Sequence[SimDevice]) -> list[DeviceServer]:
         by_protocol: dict[str, list[SimDevice]] = defaultdict(list)
@@ -141,6 +144,11 @@ class RunningTwin:
 
     async def run(self) -> None:
         """Step and serve until request_stop() or cancellation."""
+        self.building.advance_to(self.clock.now())
+        # "after" counts from here, however long the start-up took: what the file sets to
+        # happen is seen by whoever waited for the building's time to start.
+        schedule(self._scenarios, self.building)
+        self._scenarios.clear()
         while not self._stopping:
             now = self.clock.now()
             self.building.advance_to(now)

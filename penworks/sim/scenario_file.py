@@ -10,6 +10,7 @@ start of the run, e.g. PT90M, P1DT2H); `duration_s` defaults to the scenario's o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -65,17 +66,28 @@ class ScenarioFile(RootModel[list[ScheduledScenario]]):
     pass
 
 
-def schedule_file(path: Path, building: Building) -> list[Injection]:
-    """Schedule every scenario of a file; ConfigError naming the entry that cannot be."""
+def read_file(path: Path, building: Building) -> list[ScheduledScenario]:
+    """The entries of a file, each checked as if the run started at the building's now;
+    ConfigError naming the entry that cannot be."""
     entries = load_yaml_model(path, ScenarioFile).root
-    scheduled = []
     for i, entry in enumerate(entries):
         try:
-            scheduled.append(
-                building.inject(
-                    entry.scenario, entry.target, entry.start(building.now), entry.duration_s
-                )
+            building.scenarios.check(
+                entry.scenario, entry.target, entry.start(building.now), entry.duration_s
             )
         except ScenarioError as exc:
             raise ConfigError(f"{path}: [{i}]: {exc}") from exc
-    return scheduled
+    return entries
+
+
+def schedule(entries: Sequence[ScheduledScenario], building: Building) -> list[Injection]:
+    """Schedule checked entries for a run that starts at the building's now."""
+    return [
+        building.inject(entry.scenario, entry.target, entry.start(building.now), entry.duration_s)
+        for entry in entries
+    ]
+
+
+def schedule_file(path: Path, building: Building) -> list[Injection]:
+    """Schedule every scenario of a file; ConfigError naming the entry that cannot be."""
+    return schedule(read_file(path, building), building)

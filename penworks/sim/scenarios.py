@@ -105,6 +105,20 @@ class Scenarios:
         **params: Any,
     ) -> Injection:
         """Schedule a scenario; ScenarioError for an unknown kind or target."""
+        injection = self.check(kind, target, start, duration_s, **params)
+        self._scheduled.append(injection)
+        self._scheduled.sort(key=lambda i: i.start)
+        return injection
+
+    def check(
+        self,
+        kind: ScenarioKind | str,
+        target: str,
+        start: datetime,
+        duration_s: float | None = None,
+        **params: Any,
+    ) -> Injection:
+        """The injection a scenario would be, scheduling nothing; ScenarioError if none can."""
         try:
             kind = ScenarioKind(kind)
         except ValueError:
@@ -124,10 +138,7 @@ class Scenarios:
             end = start + timedelta(seconds=duration)
         except OverflowError:
             raise ScenarioError(f"a duration of {duration} s ends past the calendar") from None
-        injection = Injection(kind, target, start, end, params)
-        self._scheduled.append(injection)
-        self._scheduled.sort(key=lambda i: i.start)
-        return injection
+        return Injection(kind, target, start, end, params)
 
     def step(self, now: datetime) -> None:
         """Start what is due and end what is over, telling the recorders."""

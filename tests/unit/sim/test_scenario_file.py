@@ -9,8 +9,10 @@ import pytest
 
 from penworks.core import ConfigError
 from penworks.sim.building import Building
-from penworks.sim.scenario_file import schedule_file
+from penworks.sim.run import RunningTwin
+from penworks.sim.scenario_file import read_file, schedule_file
 from penworks.sim.scenarios import ScenarioKind
+from tests.clocks import ManualClock
 
 T0 = datetime(2026, 7, 15, 2, 0, tzinfo=UTC)
 
@@ -57,3 +59,18 @@ def test_bad_entries_are_named(tmp_path: Path, entry: str, message: str) -> None
     path.write_text(entry + "\n")
     with pytest.raises(ConfigError, match=message):
         schedule_file(path, Building(T0, []))
+
+
+async def test_after_counts_from_when_the_building_s_time_starts(tmp_path: Path) -> None:
+    path = tmp_path / "scenarios.yaml"
+    path.write_text("- {scenario: meeting_no_show, target: f3/m301, after: PT5M}\n")
+    building = Building(T0, [])
+    entries = read_file(path, building)
+    assert building.scenarios.scheduled() == []  # checked, not yet scheduled
+    clock = ManualClock(T0)
+    twin = RunningTwin(building, clock, "mqtt://127.0.0.1:1883", scenarios=entries)
+    clock.advance(minutes=40)  # a slow start-up: the platform took its time to subscribe
+    twin.request_stop()  # the building's time starts, and stops before its first step
+    await twin.run()
+    (injection,) = building.scenarios.scheduled()
+    assert injection.start == T0 + timedelta(minutes=45)
