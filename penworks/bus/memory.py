@@ -9,21 +9,22 @@ Durable subscriptions of one name share their messages in turn, as a queue group
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import AsyncIterator
 
 from penworks.bus.base import Message, Overflow, SubscriptionStats
 from penworks.bus.subjects import matches, validate_pattern
 from penworks.core import BusError
 
-_CLOSED = object()  # end marker put behind the last queued message
 _ROUTE_CACHE_LIMIT = 200_000
 
 
 class MemorySubscription:
     """A bounded subscription queue.
 
-    The asyncio queue itself is unbounded and the bound is enforced here, so that the end
-    marker of close() always fits behind the messages still queued: closing never drops them.
+    Messages wait in a deque; `close()` lets readers take what is queued before they end, so
+    closing never drops anything. A message that finds room is queued without a coroutine
+    (`_offer`): the publisher awaits only when it must wait for room.
     """
 
     def __init__(
@@ -40,70 +41,77 @@ class MemorySubscription:
         self.overflow = overflow
         self.durable = durable
         self._bus = bus
-        self._queue: asyncio.Queue[tuple[str, Message] | object] = asyncio.Queue()
+        self._items: deque[tuple[str, Message]] = deque()
         self._maxsize = maxsize
+        self._ready = asyncio.Event()  # set while something is queued or the end has come
         self._space = asyncio.Event()
         self._closed = False
         self.delivered = 0
         self.dropped = 0
         self.blocked = 0
 
-    async def _deliver(self, item: tuple[str, Message]) -> None:
-        if self._queue.qsize() >= self._maxsize and not self._closed:
-            if self.overflow is Overflow.DROP_OLDEST:
-                self._queue.get_nowait()
-                self.dropped += 1
-            else:
-                self.blocked += 1
-                while self._queue.qsize() >= self._maxsize and not self._closed:
-                    self._space.clear()
-                    await self._space.wait()
-        if self._closed:
-            return
-        self._queue.put_nowait(item)
-        self.delivered += 1
+    def _offer(self, item: tuple[str, Message]) -> bool:
+        """Queue item if there is room or the oldest may go; False when the publisher must wait."""
+        items = self._items
+        if len(items) >= self._maxsize and not self._closed:
+            if self.overflow is not Overflow.DROP_OLDEST:
+                return False
+            items.popleft()
+            self.dropped += 1
+        if not self._closed:
+            items.append(item)
+            self.delivered += 1
+            self._ready.set()
+        return True
 
-    async def _get(self) -> tuple[str, Message] | object:
-        item = await self._queue.get()
-        self._space.set()
-        return item
+    async def _deliver(self, item: tuple[str, Message]) -> None:
+        if self._offer(item):
+            return
+        self.blocked += 1
+        while True:  # other publishers may be waiting for the same room
+            self._space.clear()
+            await self._space.wait()
+            if self._offer(item):
+                return
+
+    async def _wait(self) -> bool:
+        """Wait until something is queued; False once closed and drained."""
+        while not self._items:
+            if self._closed:
+                return False
+            self._ready.clear()
+            await self._ready.wait()
+        return True
 
     async def __aiter__(self) -> AsyncIterator[tuple[str, Message]]:
-        while True:
-            item = await self._get()
-            if item is _CLOSED:
-                self._queue.put_nowait(_CLOSED)  # later readers end too
-                return
-            yield item  # type: ignore[misc]
+        while await self._wait():
+            item = self._items.popleft()
+            self._space.set()
+            yield item
 
     async def batch(self, max_items: int) -> list[tuple[str, Message]]:
-        first = await self._get()
-        if first is _CLOSED:
-            self._queue.put_nowait(_CLOSED)
+        if not await self._wait():
             return []
-        items: list[tuple[str, Message]] = [first]  # type: ignore[list-item]
-        queue = self._queue
-        while len(items) < max_items and not queue.empty():
-            item = queue.get_nowait()
-            if item is _CLOSED:
-                queue.put_nowait(_CLOSED)
-                break
-            items.append(item)  # type: ignore[arg-type]
+        items = self._items
+        if len(items) <= max_items:
+            taken = list(items)
+            items.clear()
+        else:
+            taken = [items.popleft() for _ in range(max_items)]
         self._space.set()
-        return items
+        return taken
 
     async def ack(self) -> None:
         """Nothing to do: an in-process message is done with once it is taken."""
 
     def stats(self) -> SubscriptionStats:
-        depth = self._queue.qsize() - (1 if self._closed else 0)
         return SubscriptionStats(
             name=self.name,
             pattern=self.pattern,
             delivered=self.delivered,
             dropped=self.dropped,
             blocked=self.blocked,
-            depth=max(0, depth),
+            depth=len(self._items),
             maxsize=self._maxsize,
         )
 
@@ -117,7 +125,7 @@ class MemorySubscription:
             return
         self._closed = True
         self._bus._remove(self)
-        self._queue.put_nowait(_CLOSED)
+        self._ready.set()  # readers drain what is queued, then end
         self._space.set()  # release publishers waiting for room
 
 
@@ -127,6 +135,10 @@ class _Shared:
     def __init__(self, members: list[MemorySubscription]) -> None:
         self._members = members
         self._turn = 0
+
+    def _offer(self, item: tuple[str, Message]) -> bool:
+        self._turn = (self._turn + 1) % len(self._members)
+        return self._members[self._turn]._offer(item)
 
     async def _deliver(self, item: tuple[str, Message]) -> None:
         self._turn = (self._turn + 1) % len(self._members)
@@ -155,7 +167,8 @@ class MemoryBus:
         self.published += 1
         item = (subject, message)
         for sub in targets:
-            await sub._deliver(item)
+            if not sub._offer(item):
+                await sub._deliver(item)
 
     def _route(self, subject: str) -> tuple[_Target, ...]:
         if "*" in subject or ">" in subject:
@@ -173,6 +186,8 @@ class MemoryBus:
             elif shared[sub.name][0] is sub:
                 members = shared[sub.name]
                 targets.append(sub if len(members) == 1 else self._group(sub.name, members))
+        if len(self._routes) >= _ROUTE_CACHE_LIMIT:
+            self._routes.clear()
         self._routes[subject] = route = tuple(targets)
         return route
 

@@ -16,6 +16,7 @@ from penworks.broker import EmbeddedBroker
 from penworks.bus import MemoryBus
 from penworks.connectors import DeviceState
 from penworks.connectors.mqtt import MqttConnector
+from penworks.connectors.mqtt.buffered import BufferedSocket
 from penworks.connectors.mqtt.topics import broker_address
 from penworks.core import (
     CommandRejected,
@@ -249,3 +250,17 @@ async def test_a_cancel_during_connect_leaves_no_socket_or_task(
     await asyncio.sleep(0)
     assert _client_tasks() == []
     assert connector.health()[0].state is DeviceState.OFFLINE
+
+
+async def test_a_burst_is_read_in_chunks_with_nothing_lost(broker_url: str, prefix: str) -> None:
+    bus = MemoryBus()
+    obs = bus.subscribe("obs.>", name="obs", maxsize=100_000)
+    count = 2_000
+    async with running(_connector(broker_url, prefix, bus)) as connector, device(broker_url) as dev:
+        paho = connector._client._client  # type: ignore[union-attr]  # noqa: SLF001
+        assert isinstance(paho._sock, BufferedSocket)  # noqa: SLF001
+        for i in range(count):
+            await dev.publish(f"{prefix}/meter", json.dumps({"p": i}), qos=1)
+        got = await take(obs, count)
+    powers = [m.value for _, m in got if isinstance(m, Observation) and m.point.endswith("power")]
+    assert powers == [pytest.approx(i / 1000) for i in range(count)]  # each once, in order

@@ -19,6 +19,7 @@ import aiomqtt
 
 from penworks.bus import Bus, dead_letter_subject
 from penworks.connectors.base import DeviceHealth, DeviceState, DiscoveredPoint
+from penworks.connectors.mqtt.buffered import read_in_chunks
 from penworks.connectors.mqtt.client import connect, disconnect
 from penworks.connectors.mqtt.counts import RefusalCounts
 from penworks.connectors.mqtt.routes import Refusal, Refused, build_routes, decode
@@ -160,7 +161,7 @@ class MqttConnector:
             return inbox
 
         identifier = self._client_id or f"penworks-{self.name}-{secrets.token_hex(4)}"
-        return aiomqtt.Client(
+        client = aiomqtt.Client(
             self._host,
             self._port,
             identifier=identifier,
@@ -169,6 +170,7 @@ class MqttConnector:
             keepalive=self._keepalive_s,
             queue_type=cast("type[asyncio.Queue[aiomqtt.Message]]", given_inbox),
         )
+        return read_in_chunks(client)
 
     async def _subscribe(self, client: aiomqtt.Client) -> list[str]:
         """Subscribe to every filter; the filters the broker refused."""

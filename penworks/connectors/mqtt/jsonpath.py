@@ -31,14 +31,18 @@ _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
 class JsonPath:
     """A parsed path; ``get`` walks a decoded JSON document along it."""
 
-    __slots__ = ("steps", "text")
+    __slots__ = ("_key", "steps", "text")
 
     def __init__(self, text: str, steps: tuple[str | int, ...]) -> None:
         self.text = text
         self.steps = steps
+        # The common path is one key ($.power): read it with one look-up.
+        self._key = steps[0] if len(steps) == 1 and isinstance(steps[0], str) else None
 
     def get(self, doc: object) -> object:
         """The value at this path in doc, or MISSING when the path leads nowhere."""
+        if self._key is not None:
+            return doc.get(self._key, MISSING) if isinstance(doc, dict) else MISSING
         node = doc
         for step in self.steps:
             if isinstance(step, str):

@@ -1,0 +1,63 @@
+"""Reading an MQTT connection in large chunks.
+
+paho reads each packet with several tiny `recv` calls (the fixed header a byte at a time,
+then the rest), and aiomqtt reads one packet each time the socket is readable. A busy
+subscription so costs an event-loop pass and about four system calls per message. A socket
+that takes what the kernel holds in one call, and says how much it still holds (as an SSL
+socket does with `pending()`), lets aiomqtt's reader take every buffered packet in one pass.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from typing import Any
+
+import aiomqtt
+
+CHUNK_BYTES = 256 * 1024
+
+
+class BufferedSocket:
+    """A non-blocking TCP socket whose `recv` is served from one large read at a time."""
+
+    __slots__ = ("_data", "_pos", "_sock")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._data = b""
+        self._pos = 0
+
+    def recv(self, bufsize: int) -> bytes:
+        """Up to bufsize bytes; BlockingIOError when nothing is there, b"" at end of stream."""
+        if self._pos >= len(self._data):
+            self._data = self._sock.recv(max(bufsize, CHUNK_BYTES))
+            self._pos = 0
+        start = self._pos
+        self._pos = min(start + bufsize, len(self._data))
+        return self._data[start : self._pos]
+
+    def pending(self) -> int:
+        """Bytes read from the kernel and not yet taken."""
+        return len(self._data) - self._pos
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)  # send, fileno, setblocking, close, ...
+
+
+def read_in_chunks(client: aiomqtt.Client) -> aiomqtt.Client:
+    """Give the client's plain TCP connections a BufferedSocket (TLS is left as it is).
+
+    paho creates a new socket on every connect; each one is wrapped.
+    """
+    paho = client._client  # noqa: SLF001 - aiomqtt keeps its paho client here
+    create = paho._create_socket  # noqa: SLF001
+
+    def buffered() -> Any:
+        sock = create()
+        if type(sock) is socket.socket and not isinstance(sock, ssl.SSLSocket):
+            return BufferedSocket(sock)
+        return sock
+
+    paho._create_socket = buffered  # type: ignore[method-assign]  # noqa: SLF001
+    return client
