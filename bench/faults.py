@@ -2,10 +2,17 @@
 
     .venv/bin/python bench/faults.py mqtt [-n 100000]
 
-mqtt    numbered QoS 1 observations flow from named devices through a mosquitto of its own
-        into the embedded platform while the broker is restarted three times and killed
-        once (SIGKILL); then every number must be stored, none twice. The short form
-        (1,000 observations) is tests/integration/test_fault_mqtt_broker.py.
+    .venv/bin/python bench/faults.py postgres [--outage 60] [--rate 2000]
+
+mqtt      numbered QoS 1 observations flow from named devices through a mosquitto of its
+          own into the embedded platform while the broker is restarted three times and
+          killed once (SIGKILL); then every number must be stored, none twice. The short
+          form (600 observations) is tests/integration/test_fault_mqtt_broker.py.
+postgres  numbered observations flow at a steady rate into a history role on a PostgreSQL
+          of its own, which is stopped for --outage seconds from a third of the way; then
+          every number must be stored, none twice, the spool replayed, and the live
+          latency back to what it was. The short form (a 1.5 s outage) is
+          tests/integration/test_fault_postgres.py.
 """
 
 from __future__ import annotations
@@ -15,10 +22,12 @@ import asyncio
 import sys
 import tempfile
 from pathlib import Path
+from statistics import median
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.integration.test_fault_mqtt_broker import broker_drill  # noqa: E402
+from tests.integration.test_fault_postgres import run_outage  # noqa: E402
 
 
 async def mqtt(count: int) -> None:
@@ -35,12 +44,33 @@ async def mqtt(count: int) -> None:
     )
 
 
+async def postgres(rate: float, outage_s: float) -> None:
+    count = int(rate * outage_s * 2)  # the outage runs from a third to five sixths of the way
+    with tempfile.TemporaryDirectory() as folder:
+        rows, before, after, platform = await run_outage(Path(folder), count, rate, outage_s)
+    assert platform.writer is not None
+    stats = platform.writer.stats()
+    kept = set(rows)
+    print(
+        f"postgres: {count:,} observations at {rate:,.0f}/s, the server stopped for "
+        f"{outage_s:g} s: {len(kept):,} stored, {count - len(kept & set(range(count)))} "
+        f"missing, {len(rows) - len(kept)} stored twice; {stats.spooled:,} spooled, "
+        f"{stats.replayed:,} replayed; publish to stored p50 {median(before) * 1000:.0f} ms "
+        f"before the outage, {median(after) * 1000:.0f} ms at the end"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("fault", choices=["mqtt"])
-    parser.add_argument("-n", "--count", type=int, default=100_000)
+    parser.add_argument("fault", choices=["mqtt", "postgres"])
+    parser.add_argument("-n", "--count", type=int, default=100_000, help="mqtt: observations")
+    parser.add_argument("--outage", type=float, default=60.0, help="postgres: seconds down")
+    parser.add_argument("--rate", type=float, default=2000.0, help="postgres: observations/s")
     args = parser.parse_args()
-    asyncio.run(mqtt(args.count))
+    if args.fault == "mqtt":
+        asyncio.run(mqtt(args.count))
+    else:
+        asyncio.run(postgres(args.rate, args.outage))
 
 
 if __name__ == "__main__":
