@@ -65,19 +65,36 @@ class NumberedPublisher(threading.Thread):
     """Publishes 0..count-1 at QoS 1 round the devices, through every broker outage: a
     named client with a kept session resends what the broker had not acknowledged."""
 
-    def __init__(self, port: int, count: int, faults: dict[int, Callable[[], None]]) -> None:
+    def __init__(
+        self,
+        port: int,
+        count: int,
+        faults: dict[int, Callable[[], None]],
+        timeout_s: float = 60,
+    ) -> None:
         super().__init__(daemon=True)
         self.port = port
         self.count = count
+        self.timeout_s = timeout_s  # for every acknowledgement, once all are sent
         self.faults = faults  # at message n, do this to the broker
         self.error: BaseException | None = None
         self.acknowledged = 0  # PUBACKs received (a message sent while down is sent later)
         self._done = threading.Event()
+        self._acks = threading.Condition()
 
     def _on_publish(self, *_: object) -> None:
-        self.acknowledged += 1
+        with self._acks:
+            self.acknowledged += 1
+            self._acks.notify_all()
         if self.acknowledged >= self.count:
             self._done.set()
+
+    def _flowing_to(self, n: int) -> None:
+        """Wait until the broker has taken the messages before n: a fault lands mid-flow,
+        not on a client queue that the broker has not seen yet."""
+        with self._acks:
+            if not self._acks.wait_for(lambda: self.acknowledged >= n, self.timeout_s):
+                raise TimeoutError(f"{self.acknowledged} of {n} acknowledged before a fault")
 
     def run(self) -> None:
         try:
@@ -92,11 +109,12 @@ class NumberedPublisher(threading.Thread):
             client.loop_start()
             for n in range(self.count):
                 if n in self.faults:
+                    self._flowing_to(n)
                     self.faults[n]()
                 ts = (START + timedelta(milliseconds=n)).isoformat()
                 body = f'{{"n": {n}, "ts": "{ts}"}}'
                 client.publish(f"faults/d{n % DEVICES}", body, qos=1)
-            if not self._done.wait(60):
+            if not self._done.wait(self.timeout_s):
                 raise TimeoutError(f"{self.acknowledged} of {self.count} acknowledged")
             client.disconnect()
             client.loop_stop()
@@ -158,7 +176,7 @@ async def broker_drill(folder: Path, count: int, timeout_s: float = 60) -> Drill
             4 * count // 5: broker.restart,
         }
         began = time.perf_counter()
-        publisher = NumberedPublisher(broker.port, count, faults)
+        publisher = NumberedPublisher(broker.port, count, faults, timeout_s)
         publisher.start()
         await asyncio.to_thread(publisher.join, timeout_s * 2)
         if publisher.error is not None:
