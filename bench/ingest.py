@@ -32,7 +32,7 @@ import tempfile
 import time
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -197,7 +197,11 @@ class Run:
 
     async def wait(self, idle_s: float) -> None:
         """Until all points arrived, or nothing arrived for idle_s."""
-        while self.points < self.expected_points:
+        await self.wait_for(lambda: self.points >= self.expected_points, idle_s)
+
+    async def wait_for(self, done: Callable[[], bool], idle_s: float) -> None:
+        """Until done(), or nothing new happened for idle_s."""
+        while not done():
             self.progress.clear()
             try:
                 await asyncio.wait_for(self.progress.wait(), idle_s)
@@ -323,6 +327,9 @@ async def measure_platform(config_name: str, args: argparse.Namespace, qos: int)
             cpu0 = time.process_time()
             run.first = await publish(args, root, qos)
             await run.wait(args.idle)
+            # The rules may still be catching up when the last row is stored: wait for them.
+            trips = args.devices * (args.count // args.devices // ALARM_EVERY)
+            await run.wait_for(lambda: len(run.alarm_latency) >= trips, args.idle)
             run.cpu_s = time.process_time() - cpu0
             run.rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             watching.cancel()
@@ -358,6 +365,7 @@ async def watch_alarms(alarms: Any, run: Run) -> None:
         if sent is not None and trip not in seen:
             seen.add(trip)
             run.alarm_latency.append(now - sent)
+            run.progress.set()
 
 
 def _alarm_publish_time(message: Message) -> float | None:
