@@ -54,7 +54,7 @@ from penworks.config import (  # noqa: E402
     PlatformConfig,
     PostgresStoreConfig,
 )
-from penworks.connectors.mqtt.buffered import read_in_chunks  # noqa: E402
+from penworks.connectors.mqtt.buffered import reading_client  # noqa: E402
 from penworks.connectors.mqtt.topics import broker_address  # noqa: E402
 from penworks.core import Observation, RealClock  # noqa: E402
 from penworks.model import SiteModel  # noqa: E402
@@ -263,8 +263,7 @@ async def measure_raw(args: argparse.Namespace, qos: int) -> Run:
             while not inbox.empty():
                 count(inbox.get_nowait(), time.time())
 
-    client = read_in_chunks(aiomqtt.Client(host, port, queue_type=lambda maxsize=0: inbox))
-    async with client:
+    async with reading_client(inbox, host, port) as client:
         await client.subscribe(f"{root}/#", qos=qos)
         async with asyncio.TaskGroup() as tasks:
             draining = tasks.create_task(drain())

@@ -35,7 +35,7 @@ from penworks.broker import EmbeddedBroker  # noqa: E402
 from penworks.bus import MemoryBus  # noqa: E402
 from penworks.connectors import DeviceState  # noqa: E402
 from penworks.connectors.mqtt import MqttConnector  # noqa: E402
-from penworks.connectors.mqtt.buffered import read_in_chunks  # noqa: E402
+from penworks.connectors.mqtt.buffered import reading_client  # noqa: E402
 from penworks.connectors.mqtt.topics import broker_address  # noqa: E402
 from penworks.core import Point, RealClock  # noqa: E402
 from penworks.model.schema import MqttBinding  # noqa: E402
@@ -203,8 +203,7 @@ async def measure_raw(url: str, count: int, qos: int, idle_s: float) -> Result:
             while not inbox.empty():
                 inbox.get_nowait()
 
-    client = read_in_chunks(aiomqtt.Client(host, port, queue_type=lambda maxsize=0: inbox))
-    async with client, asyncio.TaskGroup() as tasks:
+    async with reading_client(inbox, host, port) as client, asyncio.TaskGroup() as tasks:
         await client.subscribe(f"{prefix}/#", qos=qos)
         draining = tasks.create_task(drain())
         await publish_from_another_process(url, prefix, count, qos)

@@ -9,9 +9,10 @@ socket does with `pending()`), lets aiomqtt's reader take every buffered packet 
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
-from typing import Any
+from typing import Any, cast
 
 import aiomqtt
 
@@ -61,3 +62,19 @@ def read_in_chunks(client: aiomqtt.Client) -> aiomqtt.Client:
 
     paho._create_socket = buffered  # type: ignore[method-assign]  # noqa: SLF001
     return client
+
+
+def reading_client(
+    inbox: asyncio.Queue[aiomqtt.Message], host: str, port: int, **options: Any
+) -> aiomqtt.Client:
+    """An aiomqtt client that reads in chunks and puts every message in `inbox`.
+
+    Take them with `get_nowait` while the inbox is not empty: iterating `client.messages`
+    costs a task per message.
+    """
+
+    def given_inbox(maxsize: int = 0) -> asyncio.Queue[aiomqtt.Message]:
+        return inbox  # every connection of this client fills the same inbox
+
+    queue_type = cast("type[asyncio.Queue[aiomqtt.Message]]", given_inbox)
+    return read_in_chunks(aiomqtt.Client(host, port, queue_type=queue_type, **options))

@@ -13,13 +13,12 @@ import logging
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
-from typing import cast
 
 import aiomqtt
 
 from penworks.bus import Bus, dead_letter_subject
 from penworks.connectors.base import DeviceHealth, DeviceState, DiscoveredPoint
-from penworks.connectors.mqtt.buffered import read_in_chunks
+from penworks.connectors.mqtt.buffered import reading_client
 from penworks.connectors.mqtt.client import connect, disconnect
 from penworks.connectors.mqtt.counts import RefusalCounts
 from penworks.connectors.mqtt.routes import Refusal, Refused, build_routes, decode
@@ -155,22 +154,16 @@ class MqttConnector:
     def _new_client(self) -> aiomqtt.Client:
         if self._inbox is None:
             self._inbox = asyncio.Queue()
-        inbox = self._inbox
-
-        def given_inbox(maxsize: int = 0) -> asyncio.Queue[aiomqtt.Message]:
-            return inbox
-
         identifier = self._client_id or f"penworks-{self.name}-{secrets.token_hex(4)}"
-        client = aiomqtt.Client(
+        return reading_client(
+            self._inbox,
             self._host,
             self._port,
             identifier=identifier,
             # A named client keeps its session, so the broker holds QoS 1/2 messages meanwhile.
             clean_session=self._client_id is None,
             keepalive=self._keepalive_s,
-            queue_type=cast("type[asyncio.Queue[aiomqtt.Message]]", given_inbox),
         )
-        return read_in_chunks(client)
 
     async def _subscribe(self, client: aiomqtt.Client) -> list[str]:
         """Subscribe to every filter; the filters the broker refused."""
