@@ -46,10 +46,9 @@ class Controller:
         points = {p for z in self.plant.zones.values() for p in z.commands()}
         for unit in self.plant.air_units.values():
             points.add(unit.start_stop)
-            if unit.co2_setpoint is not None:
-                points.add(unit.co2_setpoint)
-            if unit.occupancy_command is not None:
-                points.add(unit.occupancy_command)
+            for point in (unit.co2_setpoint, unit.occupancy_command, unit.outdoor_damper):
+                if point is not None:
+                    points.add(point)
         points.update(self.plant.chw_setpoints)
         return sorted(points)
 

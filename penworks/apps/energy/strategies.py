@@ -16,11 +16,16 @@ controller sends only what changed. Strategies, in the order their intents are m
   lead before that zone's learnt first arrival (a lead that grows with how far the zone is
   from comfort) or before a booked meeting; it stops when every zone is vacant, or near
   their learnt last departures while they coast within comfort. People after the
-  building's hours are served unless `after_hours_service` is off. A unit with an
+  building's hours are served unless `after_hours_service` is off, and not for someone
+  passing through a transit space (a lobby, a corridor) then. A unit with an
   occupancy command is put in occupied or unoccupied mode (its own night protection
   stays); one with only a start/stop command is started and stopped, and started for an
   idle zone outside its unoccupied limits;
-- demand-controlled ventilation: outdoor-air units work to a CO2 setpoint;
+- demand-controlled ventilation: outdoor-air units work to a CO2 setpoint; an air handler
+  in occupied mode whose spaces' CO2 is well below that setpoint (under `co2_setpoint_ppm`
+  less `dcv_reduce_below_ppm`) closes its outdoor-air damper to `dcv_min_outdoor_pct`, and
+  goes back to its own minimum once the CO2 climbs within `dcv_restore_below_ppm` of the
+  setpoint; while outdoor air is cooler than the return air its economiser decides;
 - chilled-water reset (trim and respond): while every cooling coil valve is below
   `chw_trim_below_pct` the chillers' leaving water setpoint rises a step, up to
   `chw_max_c`; a valve above `chw_respond_above_pct` (or a humid zone) brings it down,
@@ -96,6 +101,16 @@ class ControlSettings(Strict):
         0.5, ge=0, description="Optimal stop: how far above the cooling setpoint zones may coast"
     )
     co2_setpoint_ppm: float = Field(800.0, ge=400, le=1500, description="DCV CO2 setpoint")
+    # ASHRAE 62.1's area component and building pressure still need some outdoor air.
+    dcv_min_outdoor_pct: float = Field(
+        5.0, ge=0, le=100, description="Air handler outdoor-air damper while spaces are empty"
+    )
+    dcv_reduce_below_ppm: float = Field(
+        200.0, ge=0, description="Reduce outdoor air while every space is this far below"
+    )
+    dcv_restore_below_ppm: float = Field(
+        100.0, ge=0, description="Back to the unit's own minimum once a space is this near"
+    )
     peak_limit_kw: float | None = Field(None, gt=0, description="Main meter demand limit")
     shed_k: float = Field(1.5, ge=0, le=4, description="Cooling setpoint rise while shedding")
     shed_light_pct: float = Field(70.0, ge=0, le=100, description="Light cap while shedding")
@@ -138,6 +153,7 @@ class Memory:
     outdoor_at: datetime | None = None
     chw_c: float | None = None  # the chilled-water setpoint the reset works to
     chw_changed: datetime | None = None
+    reduced_outdoor: set[str] = field(default_factory=set)  # air units on reduced outdoor air
 
 
 def occupied_now(zone: Zone, values: Mapping[str, Value]) -> bool | None:
@@ -311,16 +327,42 @@ def air_unit(
     use: set[str],
     in_hours: bool = True,
 ) -> list[Intent]:
-    zones = [plant.zones[z] for z in unit.zones]
     intents = []
     if "dcv" in use and unit.co2_setpoint is not None:
         intents.append(Intent(unit.co2_setpoint, settings.co2_setpoint_ppm, "dcv"))
-    if "optimal_start" not in use:
-        return intents
+    occupied = in_hours  # without optimal start the building's hours decide
+    if "optimal_start" in use:
+        occupied = _optimal_start(unit, plant, values, memory, now, local, settings, in_hours)
+        if unit.occupancy_command is not None:
+            # Occupied or unoccupied mode by command: the unit's own night protection and
+            # its zones' setpoints stay in force, and people after hours are served properly.
+            state = OCCUPIED if occupied else UNOCCUPIED
+            intents.append(Intent(unit.occupancy_command, state, "optimal_start"))
+            intents.append(Intent(unit.start_stop, None, "optimal_start"))
+        else:
+            intents.append(Intent(unit.start_stop, occupied, "optimal_start"))
+    if "dcv" in use and unit.outdoor_damper is not None:
+        value = reduced_outdoor_air(unit, plant, values, memory, settings, occupied)
+        intents.append(Intent(unit.outdoor_damper, value, "dcv"))
+    return intents
+
+
+def _optimal_start(
+    unit: AirUnit,
+    plant: Plant,
+    values: Mapping[str, Value],
+    memory: Memory,
+    now: datetime,
+    local: datetime,
+    settings: ControlSettings,
+    in_hours: bool,
+) -> bool:
+    """Whether the unit runs (occupied) now."""
+    zones = [plant.zones[z] for z in unit.zones]
     # A unit with an occupancy command protects its zones at night itself (unoccupied mode).
     protect = unit.occupancy_command is None
     serve = in_hours or settings.after_hours_service
-    needed = _unit_needed(zones, values, memory, now, local, settings, protect, serve)
+    needed = _unit_needed(zones, values, memory, now, local, settings, protect, serve, in_hours)
     since = memory.unit_on_since.get(unit.id)
     if needed:
         memory.unit_on_since.setdefault(unit.id, now)
@@ -328,15 +370,41 @@ def air_unit(
         needed = True  # a fan started runs a while: starts wear motors and belts
     else:
         memory.unit_on_since.pop(unit.id, None)
-    if unit.occupancy_command is not None:
-        # Occupied or unoccupied mode by command: the unit's own night protection and its
-        # zones' setpoints stay in force, and people after hours are served properly.
-        state = OCCUPIED if needed else UNOCCUPIED
-        intents.append(Intent(unit.occupancy_command, state, "optimal_start"))
-        intents.append(Intent(unit.start_stop, None, "optimal_start"))
-    else:
-        intents.append(Intent(unit.start_stop, needed, "optimal_start"))
-    return intents
+    return needed
+
+
+def reduced_outdoor_air(
+    unit: AirUnit,
+    plant: Plant,
+    values: Mapping[str, Value],
+    memory: Memory,
+    settings: ControlSettings,
+    occupied: bool,
+) -> float | None:
+    """The outdoor-air damper of an air handler in occupied mode: the reduced minimum while
+    its spaces' CO2 (else its return air's) is well below the setpoint, with hysteresis;
+    None (its own control: minimum and economiser) otherwise."""
+    zones = [plant.zones[z] for z in unit.zones]
+    readings = [number(values, z.co2) for z in zones if z.co2 is not None]
+    if not any(r is not None for r in readings):
+        readings = [number(values, unit.return_co2)]
+    co2 = [r for r in readings if r is not None]
+    outdoor = number(values, unit.outdoor_temp or plant.outdoor)
+    ret = number(values, unit.return_temp)
+    economising = outdoor is not None and ret is not None and outdoor < ret
+    if not occupied or economising or not co2:
+        memory.reduced_outdoor.discard(unit.id)
+        return None
+    below = (
+        settings.dcv_restore_below_ppm
+        if unit.id in memory.reduced_outdoor
+        else settings.dcv_reduce_below_ppm
+    )
+    if max(co2) < settings.co2_setpoint_ppm - below:
+        memory.reduced_outdoor.add(unit.id)
+        return settings.dcv_min_outdoor_pct
+    memory.reduced_outdoor.discard(unit.id)
+    return None
 
 
 def _unit_needed(
@@ -348,6 +416,7 @@ def _unit_needed(
     settings: ControlSettings,
     protect: bool,
     serve: bool = True,
+    in_hours: bool = True,
 ) -> bool:
     for zone in zones:
         temp = number(values, zone.temperature)
@@ -356,6 +425,7 @@ def _unit_needed(
             return True  # an idle zone outside its limits needs the air
         if (
             serve
+            and not (zone.transit and not in_hours)
             and not vacant(zone, memory, now, settings)
             and not coasting(zone, values, memory, local, settings)
         ):

@@ -4,9 +4,11 @@ A `Zone` is a space with something that tells whether people are in it (occupanc
 people counts) and something to act on there: the occupied setpoints of the VAV box that
 feeds it, a fan-coil unit placed in it, its lights (level command and illuminance), its air
 quality (CO2). An `AirUnit` is an air handler or a dedicated outdoor-air unit with a
-start/stop command, the zones it serves (following `feeds`, through VAV boxes for an AHU) and
-for an outdoor-air unit its CO2 setpoint. Spaces whose class says people do not work there
-(plant, server and electrical rooms) are never setback.
+start/stop command, the zones it serves (following `feeds`, through VAV boxes for an AHU), for
+an outdoor-air unit its CO2 setpoint, and for an air handler its outdoor-air damper with the
+return-air CO2 and temperatures that say how much outdoor air it needs. Spaces whose class
+says people do not work there (plant, server and electrical rooms) are never setback; spaces
+people pass through (lobbies, corridors, entrances) are marked `transit`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from penworks.apps.api import AppContext, Entity, EntityKind, PointKind
 
 NOT_CONTROLLED = ("Server_Room", "Mechanical_Room", "Electrical_Room", "Telecom_Room")
 AIR_UNIT_CLASSES = ("Air_Handling_Unit", "Dedicated_Outdoor_Air_System_Unit")
+TRANSIT = ("Lobby", "Corridor", "Entrance", "Circulation_Space")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,7 @@ class Zone:
     illuminance: str | None = None
     booked: str | None = None  # a meeting booking in force now
     free_until: str | None = None  # HH:MM of the next booking while free
+    transit: bool = False  # people pass through rather than stay (a lobby, a corridor)
 
     def inputs(self) -> list[str]:
         found = [*self.presence, *self.counts]
@@ -79,6 +83,14 @@ class AirUnit:
     zones: tuple[str, ...]
     co2_setpoint: str | None = None
     occupancy_command: str | None = None  # schedule / occupied / unoccupied (states 1, 2, 3)
+    outdoor_damper: str | None = None  # its outdoor-air damper's position command (%)
+    return_co2: str | None = None
+    return_temp: str | None = None
+    outdoor_temp: str | None = None  # its own outdoor-air temperature sensor
+
+    def inputs(self) -> list[str]:
+        points = (self.return_co2, self.return_temp, self.outdoor_temp)
+        return [p for p in points if p is not None]
 
 
 @dataclass(slots=True)
@@ -95,6 +107,7 @@ class Plant:
 
     def inputs(self) -> list[str]:
         points = {p for z in self.zones.values() for p in z.inputs()}
+        points.update(p for u in self.air_units.values() for p in u.inputs())
         points.update(self.cooling_valves)
         for point in (self.demand, self.outdoor, self.schedule):
             if point is not None:
@@ -178,6 +191,7 @@ def _zone(ctx: AppContext, space: Entity) -> Zone | None:
         illuminance=one("Illuminance_Sensor"),
         booked=_booking(ctx, space, "Occupancy_Status", PointKind.BOOL),
         free_until=_named(ctx, space, "free_until"),
+        transit=space.brick in TRANSIT,
     )
     return zone if zone.commands() else None
 
@@ -238,6 +252,11 @@ def _air_unit(ctx: AppContext, equipment: Entity, zones: dict[str, Zone]) -> Air
         for p in ctx.find_points(brick="Occupancy_Command", within=equipment.id)
         if p.writable and p.kind is PointKind.NUMBER
     ]
+
+    def sensor(brick: str) -> str | None:
+        found = ctx.find_points(brick=brick, within=equipment.id)
+        return found[0].id if found else None
+
     return AirUnit(
         id=equipment.id,
         name=equipment.name,
@@ -245,7 +264,20 @@ def _air_unit(ctx: AppContext, equipment: Entity, zones: dict[str, Zone]) -> Air
         zones=mine,
         co2_setpoint=co2[0].id if co2 else None,
         occupancy_command=occupancy[0].id if occupancy else None,
+        outdoor_damper=_outdoor_damper(ctx, equipment),
+        return_co2=sensor("Return_Air_CO2_Sensor"),
+        return_temp=sensor("Return_Air_Temperature_Sensor"),
+        outdoor_temp=sensor("Outside_Air_Temperature_Sensor"),
     )
+
+
+def _outdoor_damper(ctx: AppContext, equipment: Entity) -> str | None:
+    """The writable position command of an air unit's outdoor-air damper."""
+    for damper in ctx.entities(brick="Outside_Damper", within=equipment.id):
+        for point in ctx.find_points(brick="Damper_Position_Command", within=damper.id):
+            if point.writable:
+                return point.id
+    return None
 
 
 def _served_spaces(ctx: AppContext, equipment: Entity) -> list[str]:

@@ -3,6 +3,7 @@ stop, DCV and peak limiting, each letting go when the building should decide."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -245,3 +246,91 @@ def test_people_after_hours_are_served_unless_the_site_says_not(service: bool) -
     values = quiet(office_hours=False, **{"office.occupied": True})
     got = by_point(decide(with_schedule, values, memory, evening, TZ, settings))  # type: ignore[arg-type]
     assert got["ahu.occ"].value == (OCCUPIED if service else UNOCCUPIED)
+
+
+def test_a_person_passing_a_lobby_after_hours_starts_nothing() -> None:
+    lobby = Zone(
+        id="b.f1.lobby",
+        name="Lobby",
+        floor="b.f1",
+        presence=("lobby.occupied",),
+        temperature="lobby.temp",
+        cooling_setpoint="lobby.cool_sp",
+        transit=True,
+    )
+    unit = AirUnit("b.ahu1", "AHU-1", "ahu1.start", (lobby.id,), occupancy_command="ahu1.occ")
+    site = Plant({lobby.id: lobby}, {unit.id: unit}, schedule="office_hours")
+    memory = Memory()
+    evening = datetime(2026, 7, 13, 21, 0, tzinfo=TZ).astimezone(UTC)
+    memory.started = evening - timedelta(hours=1)
+    values = {"office_hours": False, "lobby.occupied": True, "lobby.temp": 27.0}
+    got = by_point(decide(site, values, memory, evening, TZ, ControlSettings()))  # type: ignore[arg-type]
+    assert got["ahu1.occ"].value == UNOCCUPIED
+    values["office_hours"] = True  # in the building's hours the lobby is served
+    got = by_point(decide(site, values, memory, evening, TZ, ControlSettings()))  # type: ignore[arg-type]
+    assert got["ahu1.occ"].value == OCCUPIED
+
+
+AHU_DCV = AirUnit(
+    "b.ahu",
+    "AHU",
+    "ahu.start",
+    (OFFICE.id, MEETING.id),
+    occupancy_command="ahu.occ",
+    outdoor_damper="ahu.oa",
+    return_co2="ahu.rco2",
+    return_temp="ahu.rat",
+    outdoor_temp="ahu.oat",
+)
+
+
+def dcv_plant() -> Plant:
+    return Plant({OFFICE.id: OFFICE, MEETING.id: MEETING}, {AHU_DCV.id: AHU_DCV})
+
+
+def test_an_air_handler_over_ventilating_empty_spaces_closes_to_its_reduced_minimum() -> None:
+    settings = ControlSettings()  # CO2 setpoint 800: reduce below 600, restore from 700
+    memory = Memory()
+    memory.started = MONDAY_10 - timedelta(hours=1)
+    values = quiet(**{"office.occupied": True, "ahu.rco2": 450.0, "ahu.rat": 25.0})
+    values["ahu.oat"] = 32.0
+    got = by_point(decide(dcv_plant(), values, memory, MONDAY_10, TZ, settings))  # type: ignore[arg-type]
+    assert got["ahu.occ"].value == OCCUPIED
+    assert got["ahu.oa"].value == settings.dcv_min_outdoor_pct
+    values["ahu.rco2"] = 650.0  # within the hysteresis: stays reduced
+    got = by_point(decide(dcv_plant(), values, memory, MONDAY_10, TZ, settings))  # type: ignore[arg-type]
+    assert got["ahu.oa"].value == settings.dcv_min_outdoor_pct
+    values["ahu.rco2"] = 720.0  # people came: back to the unit's own minimum
+    got = by_point(decide(dcv_plant(), values, memory, MONDAY_10, TZ, settings))  # type: ignore[arg-type]
+    assert got["ahu.oa"].value is None
+    values["ahu.rco2"] = 650.0  # not reduced again until well below
+    got = by_point(decide(dcv_plant(), values, memory, MONDAY_10, TZ, settings))  # type: ignore[arg-type]
+    assert got["ahu.oa"].value is None
+
+
+def test_zone_co2_sensors_outrank_the_return_air_and_the_economiser_is_left_alone() -> None:
+    settings = ControlSettings()
+    office = dataclasses.replace(OFFICE, co2="office.co2")
+    site = Plant({office.id: office, MEETING.id: MEETING}, {AHU_DCV.id: AHU_DCV})
+    memory = Memory()
+    memory.started = MONDAY_10 - timedelta(hours=1)
+    values = quiet(**{"office.occupied": True, "ahu.rco2": 450.0, "office.co2": 760.0})
+    values.update({"ahu.rat": 25.0, "ahu.oat": 32.0})
+    got = by_point(decide(site, values, memory, MONDAY_10, TZ, settings))  # type: ignore[arg-type]
+    assert got["ahu.oa"].value is None  # the office needs its air, whatever the return says
+    values["office.co2"] = 500.0
+    got = by_point(decide(site, values, memory, MONDAY_10, TZ, settings))  # type: ignore[arg-type]
+    assert got["ahu.oa"].value == settings.dcv_min_outdoor_pct
+    values["ahu.oat"] = 18.0  # outdoor air cooler than the return: free cooling decides
+    got = by_point(decide(site, values, memory, MONDAY_10, TZ, settings))  # type: ignore[arg-type]
+    assert got["ahu.oa"].value is None
+
+
+def test_an_air_handler_not_in_occupied_mode_keeps_its_own_damper() -> None:
+    settings = ControlSettings()
+    memory = Memory()
+    empty_since(memory, MONDAY_10 - timedelta(hours=1))
+    values = quiet(**{"ahu.rco2": 430.0, "ahu.rat": 25.0, "ahu.oat": 32.0})
+    got = by_point(decide(dcv_plant(), values, memory, MONDAY_10, TZ, settings))  # type: ignore[arg-type]
+    assert got["ahu.occ"].value == UNOCCUPIED
+    assert got["ahu.oa"].value is None  # it recirculates by itself; a command would open it
