@@ -1,14 +1,17 @@
-"""EnergyApp: meters, hourly consumption, data quality and tenant bills (no commands).
+"""EnergyApp: metering, baselines, anomalies, control, M&V, comfort and tenant bills.
 
-It finds the meters by Brick class, subscribes to their cumulative kWh points and keeps
-hourly consumption per meter with every data-quality flag. Routes (under
-/api/apps/energy/): `/meters`, `/consumption`, `/bills`, `/quality`; a tenant's users see
-their own tenant's meters, bills and flags only.
+It finds meters, zones and air units by Brick class, subscribes to what it reads, keeps
+hourly consumption per meter with every data-quality flag, samples conditions and comfort,
+decides every control period (`strategies`, sent by `controller`) and analyses every hour
+(`analysis`). At start it replays recent history (`catchup`), so a restart keeps what it had
+metered and learnt. Routes are under /api/apps/energy/ (`routes`); a tenant's users see their
+own tenant's meters, bills, flags and spaces only.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -20,17 +23,20 @@ from pydantic import Field
 from penworks.apps.api import (
     AppContext,
     AppError,
+    Observation,
     Panel,
     Point,
     Principal,
     Reader,
     Strict,
+    Value,
     VisiblePoints,
 )
 from penworks.apps.energy.analysis import Analysis, BaselineSettings
 from penworks.apps.energy.anomalies import Anomaly, AnomalySettings
 from penworks.apps.energy.baseline import Baseline, Conditions
 from penworks.apps.energy.bills import bill
+from penworks.apps.energy.catchup import Replayed, read_back, replay
 from penworks.apps.energy.comfort import ComfortSettings, ComfortSummary, roll_up, warm_up
 from penworks.apps.energy.consumption import (
     HOUR,
@@ -70,6 +76,13 @@ class EnergySettings(Strict):
     quality: QualitySettings = Field(default_factory=QualitySettings)
     timezone: str | None = Field(None, description="Local time of days and weeks (the tariff's)")
     sample_s: float = Field(60.0, ge=10, le=900, description="Seconds between samples")
+    catch_up_days: float = Field(
+        35.0,
+        ge=0,
+        description="Days of history replayed at start (consumption, baseline, learnt "
+        "arrivals); the baseline period then starts at the oldest hour replayed unless "
+        "baseline.start pins it. 0: start afresh",
+    )
     control: ControlSettings = Field(default_factory=ControlSettings)
     baseline: BaselineSettings = Field(default_factory=BaselineSettings)
     anomalies: AnomalySettings = Field(default_factory=AnomalySettings)
@@ -165,6 +178,7 @@ class EnergyApp:
             len(self.plant.air_units),
         )
         await warm_up()  # the comfort model compiles once, off the event loop
+        await self.catch_up(ctx, settings)
         async with ctx.subscribe(inputs) as stream:
             controller = self._controller()
             controller.update_all(await ctx.latest(inputs))
@@ -173,10 +187,48 @@ class EnergyApp:
                 tasks.create_task(self._work(ctx, settings))
                 async for observation in stream:
                     controller.update(observation)
-                    meter = by_point.get(observation.point)
-                    reading = as_number(observation.value)
-                    if meter is not None and reading is not None:
-                        self.counters[meter].add(observation.ts, reading)
+                    self._meter_reading(observation, by_point)
+
+    def _meter_reading(self, observation: Observation, by_point: dict[str, str]) -> None:
+        meter = by_point.get(observation.point)
+        reading = as_number(observation.value)
+        if meter is not None and reading is not None:
+            self.counters[meter].add(observation.ts, reading)
+
+    async def catch_up(self, ctx: AppContext, settings: EnergySettings) -> Replayed | None:
+        """Replay the last `catch_up_days` of history (see `catchup`); the baselines whose
+        period it covers are fitted at once."""
+        if settings.catch_up_days <= 0:
+            return None
+        controller, sampler, analysis = self._controller(), self._sampler(), self._analysis()
+        by_point = self.hierarchy.energy_points()
+        now = ctx.clock.now()
+        points = {*by_point, *self.plant.occupancy_points(), *sampler.condition_points()}
+        start = now - timedelta(days=settings.catch_up_days)
+        histories = await read_back(ctx, points, start, now)
+
+        def on_sample(values: Mapping[str, Value], when: datetime) -> None:
+            observe(self.plant, values, controller.memory, when, self.tz)
+            sampler.sample_conditions(values, when)
+
+        done = replay(
+            histories,
+            now,
+            timedelta(seconds=settings.sample_s),
+            lambda o: self._meter_reading(o, by_point),
+            on_sample,
+        )
+        if done.first is not None:
+            analysis.first_hour = hour_of(done.first) + HOUR
+            meters = {m: c.hourly for m, c in self.counters.items()}
+            analysis.fit_baselines(meters, sampler.hourly_conditions(now), now)
+        ctx.log.info(
+            "caught up on %d observations since %s (%d samples)",
+            done.observations,
+            "nothing" if done.first is None else done.first.isoformat(),
+            done.samples,
+        )
+        return done
 
     async def _work(self, ctx: AppContext, settings: EnergySettings) -> None:
         """Sample at `sample_s`, decide every control period, analyse every hour."""

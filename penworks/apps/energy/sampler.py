@@ -95,9 +95,28 @@ class Sampler:
             found.update((item.heating, item.cooling))
         return sorted(p for p in found if p is not None)
 
+    def condition_points(self) -> list[str]:
+        """The points the baselines' hourly conditions come from."""
+        found = {self.outdoor, self.schedule}
+        found.update(p for zone in self.plant.zones.values() for p in zone.counts)
+        return sorted(p for p in found if p is not None)
+
     def sample(
         self, values: Mapping[str, Value], occupied: Mapping[str, bool], now: datetime
     ) -> None:
+        self.sample_conditions(values, now)
+        hour = hour_of(now)
+        for zone in self.plant.zones.values():
+            self._zone(zone.id, values, occupied.get(zone.id, False), now, hour)
+        for item in self.heat_cool:
+            heating, cooling = number(values, item.heating), number(values, item.cooling)
+            if heating is None or cooling is None:
+                continue
+            kw = None if item.heating_kw_per_pct is None else heating * item.heating_kw_per_pct
+            keep(self.heating_cooling[item.subject], HeatCoolSample(now, heating, cooling, kw))
+
+    def sample_conditions(self, values: Mapping[str, Value], now: datetime) -> None:
+        """Outdoor temperature, schedule and people: what baselines are fitted on."""
         hour = hour_of(now)
         outdoor = number(values, self.outdoor)
         if outdoor is not None:
@@ -109,14 +128,7 @@ class Sampler:
         for zone in self.plant.zones.values():
             counts = [number(values, p) for p in zone.counts]
             people += max((c for c in counts if c is not None), default=0.0)
-            self._zone(zone.id, values, occupied.get(zone.id, False), now, hour)
         self.conditions.add(hour, "people", people)
-        for item in self.heat_cool:
-            heating, cooling = number(values, item.heating), number(values, item.cooling)
-            if heating is None or cooling is None:
-                continue
-            kw = None if item.heating_kw_per_pct is None else heating * item.heating_kw_per_pct
-            keep(self.heating_cooling[item.subject], HeatCoolSample(now, heating, cooling, kw))
 
     def _zone(
         self, zone: str, values: Mapping[str, Value], occupied: bool, now: datetime, hour: datetime

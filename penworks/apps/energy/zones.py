@@ -105,6 +105,10 @@ class Plant:
     chw_setpoints: tuple[str, ...] = ()  # chillers' leaving water setpoints
     cooling_valves: tuple[str, ...] = ()  # the cooling coils the chilled water serves
 
+    def occupancy_points(self) -> list[str]:
+        """What tells whether people are in the zones (presence sensors, counts)."""
+        return sorted({p for z in self.zones.values() for p in (*z.presence, *z.counts)})
+
     def inputs(self) -> list[str]:
         points = {p for z in self.zones.values() for p in z.inputs()}
         points.update(p for u in self.air_units.values() for p in u.inputs())

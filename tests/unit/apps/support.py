@@ -47,12 +47,16 @@ def build_host(
 
 @contextlib.asynccontextmanager
 async def hosting(
-    model: SiteModel, config: dict[str, AppConfig], *apps: App
+    model: SiteModel,
+    config: dict[str, AppConfig],
+    *apps: App,
+    history: MemoryHistory | None = None,
 ) -> AsyncIterator[Hosting]:
-    """The host's apps running for the body of the block."""
+    """The host's apps running for the body of the block (over `history`, else an empty
+    one)."""
     async with running(model, ControlConfig(confirm_timeout_s=2.0)) as control:
         alarms = make_book(control.clock)
-        history = MemoryHistory()
+        history = history or MemoryHistory()
         host = build_host(model, control, alarms, config, apps, history)
         task = asyncio.create_task(host.run(), name="apps-under-test")
         try:
