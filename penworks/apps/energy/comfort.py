@@ -6,7 +6,8 @@ in winter, summer being a day whose outdoor mean is above 15 C (or, without an o
 a month of `summer_months`). The mean radiant temperature is the air temperature unless a
 sample gives it. A sample outside the ISO 7730 applicability limits (air 10-30 C, radiant
 10-40 C, air speed 0-1 m/s, 0.8-4 met, 0-2 clo, water vapour pressure 0-2700 Pa, PMV -2..2),
-or with a missing or impossible reading, is unknown: counted, never an error.
+or with a missing or impossible reading, has no PMV: it is judged by the operative band alone
+(warm above it, cool below), and is unknown when that cannot tell (counted, never an error).
 
 A space is thermally comfortable when |PMV| <= 0.5 (ISO 7730 category B) and the operative
 temperature (ISO 7726: air and radiant weighted by air speed) is within the band of the
@@ -331,8 +332,10 @@ class Assessment:
 def thermal_state(
     pmv: float, operative: float, band: tuple[float, float], pmv_limit: float
 ) -> Thermal:
-    if math.isnan(pmv):
-        return "unknown"
+    if math.isnan(pmv):  # beyond the PMV model: a room at 33 C is too warm all the same
+        if operative > band[1]:
+            return "warm"
+        return "cool" if operative < band[0] else "unknown"
     if pmv > pmv_limit:
         return "warm"
     if pmv < -pmv_limit:
@@ -358,13 +361,12 @@ def evaluate(
     for i, (x, season) in enumerate(zip(samples, seasons, strict=True)):
         top = operative_c(float(air[i]), float(radiant[i]), s.air_speed_ms)
         state = thermal_state(float(pmv[i]), top, s.band(season), s.pmv_limit)
-        known = state != "unknown"
         out.append(
             Assessment(
                 sample=x,
                 season=season,
-                pmv=float(pmv[i]) if known else None,
-                ppd=float(ppd[i]) if known else None,
+                pmv=_optional(float(pmv[i])),
+                ppd=_optional(float(ppd[i])),
                 operative_c=_optional(top),
                 thermal=state,
                 air=air_quality(x.co2_ppm, x.pm25, x.tvoc_ppb, s),
@@ -390,10 +392,7 @@ class ComfortSummary:
     thermal_unknown_h: int
     air_unknown_h: int
     ppd_mean: float | None  # over the occupied hours with a PPD
-
-    @property
-    def ppd_h(self) -> int:
-        return self.occupied_h - self.thermal_unknown_h
+    ppd_h: int  # occupied hours with a PPD (not those judged by the band alone)
 
     @property
     def outside_pct(self) -> float | None:
@@ -429,6 +428,7 @@ class ComfortTally:
     thermal_unknown_h: int = 0
     air_unknown_h: int = 0
     ppd_sum: float = 0.0
+    ppd_h: int = 0
 
     def add(self, a: Assessment) -> None:
         if a.sample.space != self.space:
@@ -443,10 +443,11 @@ class ComfortTally:
         self.poor_air_h += a.poor_air
         self.thermal_unknown_h += a.thermal == "unknown"
         self.air_unknown_h += a.air is None
-        self.ppd_sum += a.ppd or 0.0
+        if a.ppd is not None:
+            self.ppd_sum += a.ppd
+            self.ppd_h += 1
 
     def summary(self) -> ComfortSummary:
-        ppd_h = self.occupied_h - self.thermal_unknown_h
         return ComfortSummary(
             space=self.space,
             occupied_h=self.occupied_h,
@@ -457,7 +458,8 @@ class ComfortTally:
             poor_air_h=self.poor_air_h,
             thermal_unknown_h=self.thermal_unknown_h,
             air_unknown_h=self.air_unknown_h,
-            ppd_mean=self.ppd_sum / ppd_h if ppd_h else None,
+            ppd_mean=self.ppd_sum / self.ppd_h if self.ppd_h else None,
+            ppd_h=self.ppd_h,
         )
 
 

@@ -173,6 +173,9 @@ def test_the_operative_band_applies_besides_the_pmv() -> None:
     assert thermal_state(0.6, 22.0, (20.0, 24.0), 0.5) == "warm"
     assert thermal_state(-0.6, 22.0, (20.0, 24.0), 0.5) == "cool"
     assert thermal_state(math.nan, 22.0, (20.0, 24.0), 0.5) == "unknown"
+    assert thermal_state(math.nan, 31.0, (20.0, 24.0), 0.5) == "warm"
+    assert thermal_state(math.nan, 9.0, (20.0, 24.0), 0.5) == "cool"
+    assert thermal_state(math.nan, math.nan, (20.0, 24.0), 0.5) == "unknown"
 
 
 def test_a_given_radiant_temperature_is_used() -> None:
@@ -195,10 +198,6 @@ def test_a_given_radiant_temperature_is_used() -> None:
         (22.0, math.inf, None),
         (22.0, 120.0, None),  # humidity above 100 %
         (22.0, -5.0, None),
-        (35.0, 40.0, None),  # above the 30 C of the model
-        (8.0, 40.0, None),
-        (22.0, 45.0, 45.0),  # radiant above 40 C
-        (30.0, 80.0, None),  # vapour pressure above 2700 Pa
     ],
 )
 def test_bad_readings_are_unknown_and_counted(
@@ -212,10 +211,30 @@ def test_bad_readings_are_unknown_and_counted(
     assert summary.outside_pct is None
 
 
-def test_a_pmv_beyond_two_is_unknown() -> None:
+@pytest.mark.parametrize(
+    ("air", "rh", "radiant", "state"),
+    [
+        (35.0, 40.0, None, "warm"),  # above the 30 C of the model
+        (35.0, None, None, "warm"),  # too hot whatever the humidity
+        (8.0, 40.0, None, "cool"),
+        (22.0, 45.0, 45.0, "warm"),  # radiant above 40 C: operative 33.5 C
+        (30.0, 80.0, None, "warm"),  # vapour pressure above 2700 Pa
+    ],
+)
+def test_beyond_the_pmv_model_the_operative_band_judges(
+    air: float, rh: float | None, radiant: float | None, state: str
+) -> None:
+    [a] = evaluate([sample(air, rh, radiant_c=radiant)])
+    assert (a.thermal, a.pmv, a.ppd) == (state, None, None)
+    summary = tally([sample(air, rh, hour=h, radiant_c=radiant) for h in hours(3)])["room"]
+    assert (summary.occupied_h, summary.outside_h, summary.assessed_h) == (3, 3, 3)
+    assert summary.ppd_mean is None
+
+
+def test_a_pmv_beyond_two_is_judged_by_the_band() -> None:
     # winter clothes at 29.5 C and warm walls: PMV above 2, all inputs within their limits
     [a] = evaluate([sample(29.5, 60.0, radiant_c=36.0)])
-    assert a.thermal == "unknown"
+    assert (a.thermal, a.pmv) == ("warm", None)
     assert a.operative_c == pytest.approx(32.75)  # still shown
 
 
@@ -341,7 +360,9 @@ def test_a_tally_takes_its_own_space_only() -> None:
 
 def summary(space: str, occupied: int, assessed: int, outside: int, ppd: float | None) -> Any:
     unknown = occupied - assessed
-    return ComfortSummary(space, occupied, assessed, outside, outside, 0, 0, unknown, 0, ppd)
+    return ComfortSummary(
+        space, occupied, assessed, outside, outside, 0, 0, unknown, 0, ppd, occupied - unknown
+    )
 
 
 def test_the_building_share_is_over_zone_hours() -> None:
