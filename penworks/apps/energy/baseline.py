@@ -4,7 +4,7 @@ The model is the time-of-week-and-temperature (TOWT) regression of LBNL, checked
 statistics of ASHRAE Guideline 14:
 
     kWh(h) = level[bin(h)]
-             + sum_j (occ(h) a_j + (1 - occ(h)) b_j) T_j(h)
+             + sum_j (mode(h) a_j + (1 - mode(h)) b_j) T_j(h)
              + c occ(h) + d people(h)
 
 - bin(h) is the local hour of the week (168 bins) when there are three weeks of usable
@@ -15,8 +15,18 @@ statistics of ASHRAE Guideline 14:
 - T_j are the segments of a piecewise-linear (change-point) function of the outdoor
   temperature with knots at 10, 15, 20, 25 and 30 C; they sum to the temperature. A knot is
   kept only when each interval it bounds holds 20 training hours, so that no slope rests on
-  a handful of hours. The slopes differ for occupied and unoccupied hours: occ(h) is the
-  share of the hour the schedule is on.
+  a handful of hours. The slopes differ for occupied and unoccupied hours: mode(h) is the
+  share of the hour the building runs in occupied mode.
+- occ(h) is the share of the hour the schedule is on. Where it is on, mode(h) = occ(h); where
+  it is off, mode(h) is 1 in a bin the training data show in occupied mode and 0 elsewhere.
+  As in LBNL's TOWT, a bin is in occupied mode when more than 65 % of its training hours
+  lie above a straight line fitted to kWh against outdoor temperature over all training
+  hours; here its mean kWh must also exceed that of the hours with the schedule off (of all
+  hours when no schedule is known), or a cold night under a line made steep by the occupied
+  hours would count. Plant that runs beyond the schedule (air handlers that start before
+  the office opens and pull the building down) so gets the occupied slopes. The bins are
+  found once, in the fit; predictions use them as a calendar, never the reporting period's
+  kWh.
 - people(h) is the mean count of people in the building over the hour.
 
 The coefficients are fitted by least squares (`numpy.linalg.lstsq`) with a small ridge term
@@ -55,6 +65,7 @@ DAY_TYPE_BINS = 48  # hour of the day x (working, non-working)
 WEEKLY_MIN_HOURS = 3 * HOURS_OF_WEEK  # below three weeks of hours: 48 bins
 KNOTS = (10.0, 15.0, 20.0, 25.0, 30.0)  # outdoor temperature, C
 MIN_SEGMENT_HOURS = 20  # training hours each temperature interval needs
+OCCUPIED_MODE_SHARE = 0.65  # of a bin's hours above the temperature line: occupied mode
 RIDGE = 1e-6  # relative to the squared size of a unit-scaled column (n)
 MONTHLY_MIN_SPAN = timedelta(days=56)  # two months at the least: else daily sums
 
@@ -126,6 +137,7 @@ class Baseline:
     schedule_known: bool  # False: working days are Monday to Friday
     levels: Mapping[int, float]  # trained bin -> kWh
     fallback: Mapping[tuple[bool, int], float]  # (working, hour of day) -> kWh, untrained bins
+    occupied_bins: frozenset[int]  # trained bins in occupied mode: mode 1 while unscheduled
     slopes: tuple[float, ...]  # coefficients of the `_feature_rows` columns
     stats: FitStats
 
@@ -146,17 +158,25 @@ class Baseline:
         so give whole local days."""
         hours = sorted(h for h, c in conditions.items() if c.finite())
         working = working_days(conditions, self.tz, self.schedule_known)
-        features = _feature_rows([conditions[h] for h in hours], self.knots)
+        slots = [self._slot(h, working) for h in hours]
+        in_mode = [s in self.occupied_bins for s in slots]
+        features = _feature_rows([conditions[h] for h in hours], self.knots, in_mode)
         continuous = features @ np.array(self.slopes, dtype=np.float64)
         return {
-            h: self._level(h, working) + float(c) for h, c in zip(hours, continuous, strict=True)
+            h: self._level(h, s, working) + float(c)
+            for h, s, c in zip(hours, slots, continuous, strict=True)
         }
 
-    def _level(self, hour: datetime, working: Mapping[date, bool]) -> float:
+    def _slot(self, hour: datetime, working: Mapping[date, bool]) -> int:
         local = _local(hour, self.tz)
-        is_working = working[local.date()]
-        level = self.levels.get(_slot(local, self.bins, is_working))
-        return self.fallback[(is_working, local.hour)] if level is None else level
+        return _slot(local, self.bins, working[local.date()])
+
+    def _level(self, hour: datetime, slot: int, working: Mapping[date, bool]) -> float:
+        level = self.levels.get(slot)
+        if level is not None:
+            return level
+        local = _local(hour, self.tz)
+        return self.fallback[(working[local.date()], local.hour)]
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -166,6 +186,7 @@ class Baseline:
             "end": self.end.isoformat(),
             "bins": self.bins,
             "trained_bins": len(self.levels),
+            "occupied_bins": sorted(self.occupied_bins),
             "knots": list(self.knots),
             "stats": self.stats.to_json(),
         }
@@ -198,7 +219,9 @@ def fit(
     slots = [_slot(t, bins, working[t.date()]) for t in locals_]
     trained = sorted(set(slots))
     onehot = _onehot(slots, trained)
-    features = _feature_rows([conditions[h] for h in hours], knots)
+    occupied_bins = _occupied_bins(y, [conditions[h] for h in hours], slots)
+    in_mode = [s in occupied_bins for s in slots]
+    features = _feature_rows([conditions[h] for h in hours], knots, in_mode)
     coef, p = _ridge(np.hstack([onehot, features]), y)
     if len(hours) - p < 1:
         raise ValueError(f"baseline {name!r}: {p} parameters leave no degrees of freedom")
@@ -215,7 +238,7 @@ def fit(
     slopes = tuple(float(c) for c in coef[len(trained) :])
     return Baseline(
         name, tz, hours[0], hours[-1] + HOUR, bins, knots, schedule_known,
-        levels, fallback, slopes, stats,
+        levels, fallback, occupied_bins, slopes, stats,
     )  # fmt: skip
 
 
@@ -340,15 +363,41 @@ def _knots(temps: Sequence[float]) -> tuple[float, ...]:
     return tuple(kept)
 
 
-def _feature_rows(conditions: Sequence[Conditions], knots: Sequence[float]) -> Array:
-    """Per hour: the temperature segments weighted by the occupied share, the same weighted
-    by the unoccupied share, the occupied share, people."""
+def _occupied_bins(
+    y: Array, conditions: Sequence[Conditions], slots: Sequence[int]
+) -> frozenset[int]:
+    """The bins in occupied mode: as in LBNL's TOWT, more than 65 % of their hours above a
+    straight line fitted to kWh against outdoor temperature over all the hours; and, so that
+    a cold night below a steep line does not count, a mean above that of the hours with the
+    schedule off (all hours when no schedule is known)."""
+    t = np.array([c.outdoor_c for c in conditions], dtype=np.float64)
+    line = np.column_stack([np.ones_like(t), t])
+    above = y - line @ np.linalg.lstsq(line, y, rcond=None)[0] > 0
+    off = np.array([c.occupied <= 0 for c in conditions], dtype=bool)
+    off_mean = float(y[off].mean()) if off.any() else float(y.mean())
+    bins: dict[int, list[int]] = defaultdict(list)
+    for i, s in enumerate(slots):
+        bins[s].append(i)
+    return frozenset(
+        s
+        for s, rows in bins.items()
+        if above[rows].mean() > OCCUPIED_MODE_SHARE and y[rows].mean() > off_mean
+    )
+
+
+def _feature_rows(
+    conditions: Sequence[Conditions], knots: Sequence[float], in_mode: Sequence[bool]
+) -> Array:
+    """Per hour: the temperature segments weighted by the occupied-mode share (the schedule's
+    share where it is on, else 1 in an occupied-mode bin), the same weighted by the rest, the
+    schedule's share, people."""
     table = np.array(
         [(c.outdoor_c, c.occupied, c.people) for c in conditions], dtype=np.float64
     ).reshape(len(conditions), 3)
     parts = _segments(table[:, 0], knots)
     occupied = table[:, 1:2]
-    return np.hstack([occupied * parts, (1.0 - occupied) * parts, table[:, 1:3]])
+    mode = np.where(occupied > 0, occupied, np.array(in_mode, dtype=np.float64).reshape(-1, 1))
+    return np.hstack([mode * parts, (1.0 - mode) * parts, table[:, 1:3]])
 
 
 def _onehot(slots: Sequence[int], trained: Sequence[int]) -> Array:
