@@ -8,7 +8,8 @@ Runs Building 15's twin with its local controllers on fixed time schedules (ligh
 07:00-20:00 on working days, air handlers 06:00-20:00, fixed outdoor air) twice, with the
 same seed, weather and people, each time with the whole platform in the same process in
 lockstep with the twin (penworks.loopback): once with the energy app only watching, once
-with it in control. The figures come from the twin's own truth, not from the app:
+with it in control. Each run starts a warm-up day (`--warm-up`) before the measured days
+and leaves it out of every figure. The figures come from the twin's own truth, not from the app:
 
   energy    HVAC and lighting kWh of each run (the twin's HVAC and lighting submeters), the
             saving in percent
@@ -169,10 +170,11 @@ async def run_week(
     seed: int,
     strategies: list[str] | None = None,
     extra: dict[str, object] | None = None,
+    warm_up: float = 1.0,
 ) -> Result:
     began = time.perf_counter()
     end = start + timedelta(days=days)
-    building = building15(start, seed=seed, controls=Controls.FIXED)
+    building = building15(start - timedelta(days=warm_up), seed=seed, controls=Controls.FIXED)
     model = SiteModel.load(Path(DEFAULT_SITE))
     truth = Truth(building)
     control_settings: dict[str, object] = {"enabled": control}
@@ -191,6 +193,7 @@ async def run_week(
         platform, lockstep = platform_on_twin(config, building, model)
         async with running(platform):
             app = energy_app(platform)
+            await lockstep.run_until(start, SYNC_S)  # the building and the app settle in
             truth.begin()
             await lockstep.run_until(end, SYNC_S, progress=lambda p: truth.sample(p.now))
             commands = dict(app.controller.commands) if app.controller is not None else {}
@@ -295,6 +298,13 @@ def main() -> None:
     parser.add_argument("--days", type=float, default=7.0)
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument(
+        "--warm-up",
+        type=float,
+        default=1.0,
+        help="days run before the measured ones, not counted: the building's thermal mass "
+        "and the app's memory start from a day of operation, not from the twin's settled start",
+    )
+    parser.add_argument(
         "--control",
         action="append",
         default=[],
@@ -311,10 +321,13 @@ def main() -> None:
     start = datetime(first.year, first.month, first.day, tzinfo=SITE_TZ).astimezone(UTC)
 
     async def both() -> tuple[Result, Result]:
-        fixed = await run_week("fixed schedules", False, start, args.days, args.seed)
+        warm = args.warm_up
+        fixed = await run_week("fixed schedules", False, start, args.days, args.seed, warm_up=warm)
         chosen = args.strategies.split(",") if args.strategies else None
         extra = dict(_setting(item) for item in args.control)
-        app = await run_week("energy app", True, start, args.days, args.seed, chosen, extra)
+        app = await run_week(
+            "energy app", True, start, args.days, args.seed, chosen, extra, warm_up=warm
+        )
         return fixed, app
 
     fixed, app = asyncio.run(both())
