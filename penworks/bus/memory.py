@@ -22,9 +22,13 @@ _ROUTE_CACHE_LIMIT = 200_000
 class MemorySubscription:
     """A bounded subscription queue.
 
-    Messages wait in a deque; `close()` lets readers take what is queued before they end, so
-    closing never drops anything. A message that finds room is queued without a coroutine
-    (`_offer`): the publisher awaits only when it must wait for room.
+    Messages wait in a deque, their subjects in another beside it: a (subject, message) pair
+    is made only when a reader takes it, so nothing besides the message itself stays on the
+    heap while it waits (the garbage collector traverses every container that lives long
+    enough, and a busy history queue holds 100,000 of them). `close()` lets readers take
+    what is queued before they end, so closing never drops anything. A message that finds
+    room is queued without a coroutine (`_offer`): the publisher awaits only when it must
+    wait for room.
     """
 
     def __init__(
@@ -41,7 +45,8 @@ class MemorySubscription:
         self.overflow = overflow
         self.durable = durable
         self._bus = bus
-        self._items: deque[tuple[str, Message]] = deque()
+        self._subjects: deque[str] = deque()
+        self._messages: deque[Message] = deque()  # in step with _subjects
         self._maxsize = maxsize
         self._ready = asyncio.Event()  # set while something is queued or the end has come
         self._space = asyncio.Event()
@@ -50,33 +55,38 @@ class MemorySubscription:
         self.dropped = 0
         self.blocked = 0
 
-    def _offer(self, item: tuple[str, Message]) -> bool:
-        """Queue item if there is room or the oldest may go; False when the publisher must wait."""
-        items = self._items
-        if len(items) >= self._maxsize and not self._closed:
+    def _offer(self, subject: str, message: Message) -> bool:
+        """Queue the message if there is room or the oldest may go; False when the publisher
+        must wait."""
+        messages = self._messages
+        if self._closed:
+            return True
+        if len(messages) >= self._maxsize:
             if self.overflow is not Overflow.DROP_OLDEST:
                 return False
-            items.popleft()
+            self._subjects.popleft()
+            messages.popleft()
             self.dropped += 1
-        if not self._closed:
-            items.append(item)
-            self.delivered += 1
-            self._ready.set()
+        elif not messages:
+            self._ready.set()  # readers clear it only while nothing is queued
+        self._subjects.append(subject)
+        messages.append(message)
+        self.delivered += 1
         return True
 
-    async def _deliver(self, item: tuple[str, Message]) -> None:
-        if self._offer(item):
+    async def _deliver(self, subject: str, message: Message) -> None:
+        if self._offer(subject, message):
             return
         self.blocked += 1
         while True:  # other publishers may be waiting for the same room
             self._space.clear()
             await self._space.wait()
-            if self._offer(item):
+            if self._offer(subject, message):
                 return
 
     async def _wait(self) -> bool:
         """Wait until something is queued; False once closed and drained."""
-        while not self._items:
+        while not self._messages:
             if self._closed:
                 return False
             self._ready.clear()
@@ -85,19 +95,20 @@ class MemorySubscription:
 
     async def __aiter__(self) -> AsyncIterator[tuple[str, Message]]:
         while await self._wait():
-            item = self._items.popleft()
+            item = self._subjects.popleft(), self._messages.popleft()
             self._space.set()
             yield item
 
     async def batch(self, max_items: int) -> list[tuple[str, Message]]:
         if not await self._wait():
             return []
-        items = self._items
-        if len(items) <= max_items:
-            taken = list(items)
-            items.clear()
+        subjects, messages = self._subjects, self._messages
+        if len(messages) <= max_items:
+            taken = list(zip(subjects, messages, strict=True))
+            subjects.clear()
+            messages.clear()
         else:
-            taken = [items.popleft() for _ in range(max_items)]
+            taken = [(subjects.popleft(), messages.popleft()) for _ in range(max_items)]
         self._space.set()
         return taken
 
@@ -111,7 +122,7 @@ class MemorySubscription:
             delivered=self.delivered,
             dropped=self.dropped,
             blocked=self.blocked,
-            depth=len(self._items),
+            depth=len(self._messages),
             maxsize=self._maxsize,
         )
 
@@ -136,13 +147,13 @@ class _Shared:
         self._members = members
         self._turn = 0
 
-    def _offer(self, item: tuple[str, Message]) -> bool:
+    def _offer(self, subject: str, message: Message) -> bool:
         self._turn = (self._turn + 1) % len(self._members)
-        return self._members[self._turn]._offer(item)
+        return self._members[self._turn]._offer(subject, message)
 
-    async def _deliver(self, item: tuple[str, Message]) -> None:
+    async def _deliver(self, subject: str, message: Message) -> None:
         self._turn = (self._turn + 1) % len(self._members)
-        await self._members[self._turn]._deliver(item)
+        await self._members[self._turn]._deliver(subject, message)
 
 
 _Target = MemorySubscription | _Shared
@@ -165,10 +176,9 @@ class MemoryBus:
         if targets is None:
             targets = self._route(subject)
         self.published += 1
-        item = (subject, message)
         for sub in targets:
-            if not sub._offer(item):
-                await sub._deliver(item)
+            if not sub._offer(subject, message):
+                await sub._deliver(subject, message)
 
     def _route(self, subject: str) -> tuple[_Target, ...]:
         if "*" in subject or ">" in subject:

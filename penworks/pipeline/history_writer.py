@@ -67,9 +67,23 @@ class WriterStats:
 class _Batch:
     observations: list[Observation]
     letters: list[DeadLetter]
+    taken: int = 0  # messages taken from the bus for it, including those not kept
 
     def __len__(self) -> int:
         return len(self.observations) + len(self.letters)
+
+    @classmethod
+    def of(cls, messages: list[tuple[str, Message]]) -> _Batch:
+        """The observations and dead letters among messages taken from the bus."""
+        observations: list[Observation] = []
+        letters: list[DeadLetter] = []
+        keep, letter = observations.append, letters.append
+        for subject, message in messages:
+            if isinstance(message, Observation) and subject.startswith(OBSERVATIONS):
+                keep(message)
+            elif isinstance(message, DeadLetter) and subject.startswith(DEAD_LETTERS):
+                letter(message)
+        return cls(observations, letters, len(messages))
 
 
 class HistoryWriter:
@@ -119,7 +133,12 @@ class HistoryWriter:
                 self._store_down = self._spool.pending > 0
                 tasks.create_task(self._replay(self._spool), name="history-replay")
             try:
-                while batch := await self._sub.batch(self._batch_size):
+                while True:
+                    # Only the observations and letters are kept while the store writes: the
+                    # (subject, message) pairs go at once, before the collector sees them.
+                    batch = _Batch.of(await self._sub.batch(self._batch_size))
+                    if not batch.taken:
+                        break
                     await self._write(batch)
             finally:
                 self._drained.set()  # the replay ends too; what is left waits in the spool
@@ -129,18 +148,12 @@ class HistoryWriter:
         self._stopping = True
         await self._sub.close()
 
-    async def _write(self, messages: list[tuple[str, Message]]) -> None:
-        batch = _Batch([], [])
-        for subject, message in messages:
-            if isinstance(message, Observation) and subject.startswith(OBSERVATIONS):
-                batch.observations.append(message)
-            elif isinstance(message, DeadLetter) and subject.startswith(DEAD_LETTERS):
-                batch.letters.append(message)
+    async def _write(self, batch: _Batch) -> None:
         if await self._keep(batch):
             try:
                 await self._sub.ack()
             except BusError as exc:  # they come again and are written again: no harm
-                log.warning("could not acknowledge %d messages: %s", len(messages), exc)
+                log.warning("could not acknowledge %d messages: %s", batch.taken, exc)
 
     async def _keep(self, batch: _Batch) -> bool:
         """Store the batch, else spool it, else retry with backoff (the bus holds back).

@@ -201,6 +201,7 @@ class RuleEngine:
             if not items:
                 return
             self._observe(items, self._clock.now())
+            del items  # the (subject, message) pairs go now, not after the pause
             await asyncio.sleep(0)  # a full queue never suspends batch(): let the timers run
 
     def _observe(self, items: list[tuple[str, Any]], now: datetime) -> None:

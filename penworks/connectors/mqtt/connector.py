@@ -215,14 +215,15 @@ class MqttConnector:
             return
         if self._last_contact is not None:
             self._seen[topic] = self._last_contact
+        latest, publish = self._latest, self._bus.publish
         for item in decode(route, payload, self._now):
             if type(item) is Refused:
                 await self._refuse(topic, item, payload)
             else:
                 subject, observation = item
-                self._latest[observation.point] = observation
+                latest[observation.point] = observation
                 self._observations += 1
-                await self._bus.publish(subject, observation)
+                await publish(subject, observation)
 
     async def _unbound(self, topic: str, payload: bytes) -> None:
         if topic in self._command_topics:

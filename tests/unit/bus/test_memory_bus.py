@@ -1,11 +1,20 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
 
-from penworks.bus import MemoryBus, Overflow, matches, observation_subject, validate_pattern
+from penworks.bus import (
+    MemoryBus,
+    Message,
+    Overflow,
+    matches,
+    observation_subject,
+    validate_pattern,
+)
+from penworks.bus.memory import MemorySubscription
 from penworks.core import BusError, Observation
 
 TS = datetime(2026, 7, 1, tzinfo=UTC)
@@ -111,3 +120,35 @@ async def test_unsubscribed_subjects_are_rerouted() -> None:
     await first.close()
     await bus.publish("obs.p", obs("p", 3))
     assert [s.name for s in bus.stats()] == ["b"]
+
+
+async def test_a_reader_that_emptied_its_queue_is_woken_by_the_next_message_every_time() -> None:
+    bus = MemoryBus()
+    sub = bus.subscribe("obs.>", name="rules")
+    for round_ in range(3):
+        reading = asyncio.create_task(sub.batch(10))
+        await asyncio.sleep(0)  # the reader now waits on an empty queue
+        assert not reading.done()
+        await bus.publish("obs.a", obs("a", round_))
+        await bus.publish("obs.b", obs("b", round_))
+        taken = await asyncio.wait_for(reading, timeout=1)
+        assert [(s, m.value) for s, m in taken] == [("obs.a", round_), ("obs.b", round_)]  # type: ignore[union-attr]
+
+
+async def test_dropping_the_oldest_keeps_each_subject_with_its_message() -> None:
+    bus = MemoryBus()
+    live = bus.subscribe("obs.>", name="live", maxsize=2, overflow=Overflow.DROP_OLDEST)
+    for i in range(5):
+        await bus.publish(f"obs.p{i}", obs(f"p{i}", i))
+    taken = [(s, m.point) async for s, m in _take(live, 2)]  # type: ignore[union-attr]
+    assert taken == [("obs.p3", "p3"), ("obs.p4", "p4")]
+
+
+async def _take(sub: MemorySubscription, n: int) -> AsyncIterator[tuple[str, Message]]:
+    """The first n messages of the subscription, read by iterating it."""
+    count = 0
+    async for item in sub:
+        yield item
+        count += 1
+        if count == n:
+            return

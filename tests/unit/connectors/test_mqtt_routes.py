@@ -120,6 +120,20 @@ def test_missing_path_is_refused() -> None:
     assert refused == Refused(Refusal.MISSING_PATH, "b.p: nothing at $.v")
 
 
+@pytest.mark.parametrize("doc", [[21.5], 21.5, "v", None, {"V": 21.5}])
+def test_a_key_path_on_a_document_without_that_key_is_refused_as_missing(doc: object) -> None:
+    [refused] = _values(_route(), doc)
+    assert refused == Refused(Refusal.MISSING_PATH, "b.p: nothing at $.v")
+
+
+@pytest.mark.parametrize(
+    ("path", "doc", "expected"),
+    [("$", 21.5, 21.5), ("$.a.v", {"a": {"v": 7}}, 7), ("$[1]", [1, 2.5], 2.5)],
+)
+def test_paths_other_than_one_key_are_walked(path: str, doc: object, expected: Value) -> None:
+    assert _values(_route(path=path), doc) == [expected]
+
+
 def test_reasons_carry_no_values_so_they_can_be_counted() -> None:
     first = _values(_route(PointKind.BOOL), {"v": "maybe"})
     second = _values(_route(PointKind.BOOL), {"v": "perhaps"})
