@@ -58,7 +58,7 @@ from penworks.connectors.mqtt.buffered import reading_client  # noqa: E402
 from penworks.connectors.mqtt.topics import broker_address  # noqa: E402
 from penworks.core import Observation, RealClock  # noqa: E402
 from penworks.model import SiteModel  # noqa: E402
-from penworks.runtime import Platform  # noqa: E402
+from penworks.runtime import Platform, keep_startup_heap  # noqa: E402
 from tests.integration.own_servers import OwnMosquitto  # noqa: E402
 
 WINDOW = 1000  # QoS 1 messages a publisher keeps in flight
@@ -307,6 +307,7 @@ async def platform_for(
     try:
         if not await platform.wait_inputs_online(15):
             raise RuntimeError("the MQTT connector did not come online")
+        keep_startup_heap()  # as `penworks run` does once its platform is up
         yield platform
     finally:
         platform.request_stop()

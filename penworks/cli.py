@@ -29,7 +29,7 @@ from penworks.model import SiteModel, dump_site_yaml, export_turtle, import_turt
 from penworks.model.loader import read_site
 from penworks.model.merge import load_fragment, merge_fragment
 from penworks.model.park import feeds, park_site
-from penworks.runtime import Platform
+from penworks.runtime import Platform, keep_startup_heap
 from penworks.sim.controls import Controls
 from penworks.sim.park import LoadStats, ParkLoad, Topic, TopicField
 from penworks.sim.run import Ports, RunningTwin
@@ -257,6 +257,7 @@ def _demo(args: argparse.Namespace) -> int:
         _stop_on_signals(stop.set)
 
         def ready(api_url: str, broker: str, setup_token: str | None) -> None:
+            keep_startup_heap()
             print(
                 f"Penworks demo: Building 15 live at {api_url}  "
                 f"(MQTT {broker}, speed {args.speed:g}x)"
@@ -308,6 +309,7 @@ async def _run_platform(config: PlatformConfig, model: SiteModel) -> int:
     _stop_on_signals(platform.request_stop, None)
 
     def ready(url: str) -> None:
+        keep_startup_heap()
         roles = ", ".join(sorted(platform.roles))
         print(f"Penworks platform ({roles}) at {url or 'no API in this process'}", flush=True)
         if platform.setup_token is not None:
