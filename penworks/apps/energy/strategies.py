@@ -11,7 +11,9 @@ controller sends only what changed. Strategies, in the order their intents are m
   `precondition_min`, or a zone within its optimal-start lead before its own learnt first
   arrival is let go to its comfort setpoints;
 - lighting: lights off in a vacant zone; in an occupied one, dimmed so the measured
-  illuminance meets `target_lux` with the daylight there (closed loop on the sensor);
+  illuminance meets `target_lux` (or the target of its space class, `target_lux_by_class`:
+  a lobby or corridor needs less than a desk) with the daylight there (closed loop on the
+  sensor);
 - optimal start and stop: an air unit runs while a zone it serves is occupied, within its
   lead before that zone's learnt first arrival (a lead that grows with how far the zone is
   from comfort) or before a booked meeting; it stops when every zone is vacant, or near
@@ -81,6 +83,16 @@ class ControlSettings(Strict):
     unoccupied_high_c: float = Field(29.0, description="Above this an idle zone needs the air")
     precondition_min: float = Field(30.0, ge=0, description="Minutes before a booked meeting")
     target_lux: float = Field(500.0, gt=0, description="Illuminance at the desk (EN 12464-1)")
+    target_lux_by_class: dict[str, float] = Field(
+        default_factory=lambda: {
+            "Lobby": 200.0,
+            "Entrance": 100.0,
+            "Corridor": 100.0,
+            "Circulation_Space": 100.0,
+        },
+        description="Illuminance by the space's Brick class where it is not desk work "
+        "(EN 12464-1: entrance halls 100 lx, lounges and waiting 200 lx, corridors 100 lx)",
+    )
     lux_per_pct: float = Field(5.0, gt=0, description="Illuminance one % of light level adds")
     min_light_pct: float = Field(10.0, ge=0, le=100, description="Lowest dimmed level")
     default_arrival: time = Field(time(8, 0), description="First arrival before any is learnt")
@@ -297,8 +309,9 @@ def lighting(
     if level <= 0:
         level = 100.0  # lights an occupant finds off come back on, then dim
         return [Intent(zone.light_level, level, "lighting")]
+    target = settings.target_lux_by_class.get(zone.brick or "", settings.target_lux)
     # Under-relaxed so a wrong lux-per-% figure still converges instead of oscillating.
-    wanted = level + 0.7 * (settings.target_lux - lux) / settings.lux_per_pct
+    wanted = level + 0.7 * (target - lux) / settings.lux_per_pct
     wanted = max(settings.min_light_pct, min(100.0, wanted))
     return [Intent(zone.light_level, round(wanted / 5) * 5, "lighting")]
 

@@ -100,6 +100,19 @@ def test_an_occupied_zone_is_let_go_and_its_lights_dim_to_the_target() -> None:
     assert got["office.level"].value == 60.0
 
 
+def test_a_lobby_is_lit_to_its_own_lower_target() -> None:
+    lobby = dataclasses.replace(OFFICE, id="b.f1.lobby", brick="Lobby")
+    memory, settings = Memory(), ControlSettings()
+    memory.started = MONDAY_10 - timedelta(minutes=30)
+    values = quiet(**{"office.occupied": True, "office.lux": 500.0, "office.level": 100.0})
+    got = by_point(decide(Plant({lobby.id: lobby}), values, memory, MONDAY_10, TZ, settings))  # type: ignore[arg-type]
+    # 300 lux above the lobby's 200: down by 0.7 x 60 % = 42 %, to the nearest 5 %
+    assert got["office.level"].value == 60.0
+    office = dataclasses.replace(OFFICE, brick="Office")  # no class target: the desk's
+    got = by_point(decide(Plant({office.id: office}), values, memory, MONDAY_10, TZ, settings))  # type: ignore[arg-type]
+    assert got["office.level"].value == 100.0
+
+
 def test_recent_occupancy_keeps_a_zone_from_setback() -> None:
     memory, settings = Memory(), ControlSettings()
     empty_since(memory, MONDAY_10 - timedelta(minutes=settings.vacant_after_min - 1))
