@@ -81,6 +81,7 @@ class Writer:
         command_id = new_command_id()
         rules = self._rules.get(point.id, NO_RULES)
         level = request.priority
+        emptied = None  # the entry a relinquish took out, if any
         if value is None:
             emptied = array.relinquish(level)
             note = f"level {level} {'emptied' if emptied else 'was already empty'}; "
@@ -117,6 +118,11 @@ class Writer:
             return step.ends(
                 detail=f"{note}{target.describe()} is already in effect; nothing written"
             )
+        # Nothing was held and nothing is: only a device with levels of its own can still
+        # hold a stale write of ours; any other is left to its own control, untouched.
+        released_nothing = value is None and emptied is None and target.value is None
+        if released_nothing and previous is None and not self._keeps_levels(point.id):
+            return step.ends(detail=f"{note}nothing to release; nothing written")
         self.readbacks.replace(point.id, target.value, command_id)
         if target.value is not None and rules.confirm:
             tolerance = rules.tolerance if rules.tolerance is not None else self._config.tolerance

@@ -245,3 +245,26 @@ async def test_stats_count_what_happened(office: SiteModel) -> None:
     assert stats["refused"] == 1
     assert stats["refused_permission"] == 1
     assert stats["observations"] >= 1
+
+
+async def test_releasing_what_nothing_holds_leaves_a_device_alone(office: SiteModel) -> None:
+    async with running(office) as h:
+        outcome = await h.command(None, 10)  # an app letting go at start, of nothing
+        assert outcome.status is CommandStatus.RELINQUISHED, outcome.detail
+        assert "nothing to release; nothing written" in outcome.detail
+        assert h.port.writes() == []
+        await h.command(23.0, 10)
+        released = await h.command(None, 10)  # what it held is released at the device
+        assert released.status is CommandStatus.RELINQUISHED, released.detail
+        assert h.port.writes()[-1] == ("relinquish", SETPOINT, None, 10)
+
+
+async def test_a_device_with_levels_of_its_own_is_released_even_of_nothing_known(
+    office: SiteModel,
+) -> None:
+    # Such a device may still hold a level an earlier run wrote: it is cleared.
+    config = ControlConfig(confirm_timeout_s=2.0, device_priority_connectors=["mqtt"])
+    async with running(office, config) as h:
+        outcome = await h.command(None, 10)
+        assert outcome.status is CommandStatus.RELINQUISHED, outcome.detail
+        assert h.port.writes() == [("relinquish", SETPOINT, None, 10)]
