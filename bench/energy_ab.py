@@ -102,9 +102,9 @@ class Truth:
             sums["n"] += 1
             sums["occupied"] += self.building.people.in_place(where) > 0
             for quantity in ("temp", "rh", "co2"):
-                reading = shared.get(f"{where}.{quantity}")
-                if isinstance(reading, int | float) and not isinstance(reading, bool):
-                    sums[quantity] += float(reading)
+                sampled = shared.get(f"{where}.{quantity}")
+                if isinstance(sampled, int | float) and not isinstance(sampled, bool):
+                    sums[quantity] += float(sampled)
                     sums[f"n_{quantity}"] += 1
 
     def conditions(self) -> dict[datetime, Conditions]:
@@ -223,7 +223,7 @@ async def run_week(
 
 def energy_app(platform: Platform) -> EnergyApp:
     """The hosted energy app (started and subscribed once the platform has settled)."""
-    hosted = platform.apps.hosted.get("energy")
+    hosted = platform.apps.hosted.get("energy") if platform.apps is not None else None
     if hosted is None or not isinstance(hosted.app, EnergyApp) or not hosted.app.ready.is_set():
         raise RuntimeError("the energy app did not start")
     return hosted.app

@@ -291,7 +291,7 @@ async def platform_for(
             subject_prefix=f"ingest{tag}",
         )
         extra["store"] = PostgresStoreConfig(
-            type="postgres", dsn=args.postgres, schema=f"ingest_{tag}"
+            type="postgres", dsn=args.postgres, schema_name=f"ingest_{tag}"
         )
     config = PlatformConfig(
         site=site_file,
@@ -340,6 +340,8 @@ async def measure_platform(config_name: str, args: argparse.Namespace, qos: int)
 def watch_stores(platform: Platform, run: Run) -> None:
     """Count what the history writer has stored, and when, by wrapping the store's append."""
     history = platform.history
+    if history is None:
+        raise RuntimeError("this platform keeps no history")
     append = history.append
 
     async def timed(observations: Sequence[Observation]) -> int:
@@ -381,11 +383,13 @@ def _alarm_publish_time(message: Message) -> float | None:
 async def check_numbers(platform: Platform, args: argparse.Namespace, run: Run) -> None:
     """Every device's sequence numbers stored once each: none missing, none twice."""
     per_device = args.count // args.devices
+    history = platform.history
+    assert history is not None
     start = datetime(2000, 1, 1, tzinfo=UTC)
     end = datetime(2100, 1, 1, tzinfo=UTC)
     for device in range(args.devices):
         point = f"bench.f1.d{device}.{SEQ_POINT}"
-        rows = await platform.history.range(point, start, end, limit=per_device * 2 + 10)
+        rows = await history.range(point, start, end, limit=per_device * 2 + 10)
         numbers = [int(r.value) for r in rows]
         run.duplicates += len(numbers) - len(set(numbers))
         run.missing += len(set(range(per_device)) - set(numbers))

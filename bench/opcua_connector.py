@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from asyncua import Server, ua
+from asyncua import ua
+from asyncua.server.server import Server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -102,9 +103,15 @@ async def run_server(count: int) -> None:
     server.set_endpoint("opc.tcp://127.0.0.1:0/bench/")
     server.set_security_policy([ua.SecurityPolicyType.NoSecurity])
     idx = await server.register_namespace("urn:penworks:bench")
-    folder = await server.nodes.objects.add_object(ua.NodeId("Bench", idx), "Bench")
+    folder = await server.nodes.objects.add_object(
+        ua.NodeId(ua.String("Bench"), ua.Int16(idx)), "Bench"
+    )
     nodes = [
-        (await folder.add_variable(ua.NodeId(f"Bench.V{i}", idx), f"V{i}", 0.0)).nodeid
+        (
+            await folder.add_variable(
+                ua.NodeId(ua.String(f"Bench.V{i}"), ua.Int16(idx)), f"V{i}", 0.0
+            )
+        ).nodeid
         for i in range(count)
     ]
     await server.start()
@@ -186,7 +193,7 @@ async def measure_mapping(count: int, values: int) -> Result:
     cfg = config("opc.tcp://127.0.0.1:4840/", 50, 1)
     entries = build_entries(cfg, bindings(count, True))
     outbox = Outbox("bench", bus, RealClock().now)
-    stamp = datetime.now(UTC)
+    stamp = ua.DateTime.fromtimestamp(datetime.now(UTC).timestamp(), tz=UTC)
     data = [
         ua.DataValue(ua.Variant(float(i)), SourceTimestamp=stamp, ServerTimestamp=stamp)
         for i in range(values)

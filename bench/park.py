@@ -119,7 +119,9 @@ async def main(args: argparse.Namespace) -> None:
             bus=NatsBusConfig(
                 type="nats", stream_prefix=f"PARK{tag.upper()}", subject_prefix=f"park{tag}"
             ),
-            store=PostgresStoreConfig(type="postgres", dsn=args.postgres, schema=f"park_{tag}"),
+            store=PostgresStoreConfig(
+                type="postgres", dsn=args.postgres, schema_name=f"park_{tag}"
+            ),
             connectors=[MqttConnectorConfig(type="mqtt", url=args.broker, qos=0)],
             automation=AutomationConfig(
                 rules=[rules_file(folder)], schedules=B15_AUTOMATION / "schedules.yaml"
@@ -148,7 +150,7 @@ async def measure(platform: Platform, args: argparse.Namespace, points: int) -> 
         async for _, message in alarms:
             text = find_key(message, "message")
             with contextlib.suppress(TypeError, ValueError):
-                at = sent.pop(round(float(text), 6), None)  # type: ignore[arg-type]
+                at = sent.pop(round(float(text), 6), None)
                 if at is not None:
                     latency.append(time.monotonic() - at)
 

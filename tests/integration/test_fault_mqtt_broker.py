@@ -106,7 +106,7 @@ class NumberedPublisher(threading.Thread):
             )
             client.max_inflight_messages_set(100)
             client.max_queued_messages_set(0)
-            client.reconnect_delay_set(0.05, 0.5)
+            client.reconnect_delay_set(0.05, 0.5)  # type: ignore[arg-type]  # floats work
             client.on_publish = self._on_publish
             client.connect("127.0.0.1", self.port)
             client.loop_start()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -36,7 +37,7 @@ class Timed:
         self.stored_at: dict[int, float] = {}
         append = platform.history.append
 
-        async def timed(observations: list[Observation]) -> int:
+        async def timed(observations: Sequence[Observation]) -> int:
             new = await append(observations)
             now = time.monotonic()
             for o in observations:
@@ -96,7 +97,7 @@ async def run_outage(
             while len(timing.stored_at) < count:  # noqa: ASYNC110
                 await asyncio.sleep(0.1)  # rows land as the replay catches up
         assert platform.history is not None
-        rows = []
+        rows: list[int] = []
         for d in range(DEVICES):
             found = await platform.history.range(
                 f"b1.f1.d{d}.seq", START, START + timedelta(days=1), limit=count * 2
