@@ -178,7 +178,7 @@ class EnergyApp:
             len(self.plant.air_units),
         )
         await warm_up()  # the comfort model compiles once, off the event loop
-        await self.catch_up(ctx, settings)
+        await self.catch_up(ctx, settings, by_point)
         async with ctx.subscribe(inputs) as stream:
             controller = self._controller()
             controller.update_all(await ctx.latest(inputs))
@@ -195,13 +195,14 @@ class EnergyApp:
         if meter is not None and reading is not None:
             self.counters[meter].add(observation.ts, reading)
 
-    async def catch_up(self, ctx: AppContext, settings: EnergySettings) -> Replayed | None:
+    async def catch_up(
+        self, ctx: AppContext, settings: EnergySettings, by_point: dict[str, str]
+    ) -> Replayed | None:
         """Replay the last `catch_up_days` of history (see `catchup`); the baselines whose
         period it covers are fitted at once."""
         if settings.catch_up_days <= 0:
             return None
         controller, sampler, analysis = self._controller(), self._sampler(), self._analysis()
-        by_point = self.hierarchy.energy_points()
         now = ctx.clock.now()
         points = {*by_point, *self.plant.occupancy_points(), *sampler.condition_points()}
         start = now - timedelta(days=settings.catch_up_days)
@@ -211,7 +212,7 @@ class EnergyApp:
             observe(self.plant, values, controller.memory, when, self.tz)
             sampler.sample_conditions(values, when)
 
-        done = replay(
+        done = await replay(
             histories,
             now,
             timedelta(seconds=settings.sample_s),

@@ -10,6 +10,7 @@ departures. Comfort tallies and anomaly samples (which keep days, not weeks) sta
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta
 from penworks.apps.api import AppContext, Observation, Value
 
 PAGE = 50_000  # observations per history query
+SAMPLES_PER_TURN = 500  # then the event loop runs others: weeks take seconds to replay
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +49,7 @@ async def read_back(
     return found
 
 
-def replay(
+async def replay(
     histories: Sequence[Sequence[Observation]],
     end: datetime,
     step: timedelta,
@@ -55,7 +57,9 @@ def replay(
     on_sample: Callable[[Mapping[str, Value], datetime], None],
 ) -> Replayed:
     """Feed every observation in time order, and sample the values held at every `step`
-    from the oldest observation up to `end` (exclusive): as the live loop would have."""
+    from the oldest observation up to `end` (exclusive): as the live loop would have. It
+    gives the event loop back every SAMPLES_PER_TURN samples: the platform it shares a
+    process with goes on meanwhile."""
     merged: Iterator[Observation] = heapq.merge(*histories, key=lambda o: o.ts)
     values: dict[str, Value] = {}
     pending = next(merged, None)
@@ -73,4 +77,6 @@ def replay(
         on_sample(values, when)
         samples += 1
         when += step
+        if samples % SAMPLES_PER_TURN == 0:
+            await asyncio.sleep(0)
     return Replayed(count, samples, first)

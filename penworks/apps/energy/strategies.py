@@ -44,7 +44,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from penworks.apps.api import Strict, Value
 from penworks.apps.energy.readings import number
@@ -137,6 +137,16 @@ class ControlSettings(Strict):
     cooling_season_above_c: float = Field(
         15.0, description="Outdoor daily mean above which fan-coils cool (else heat)"
     )
+
+    @model_validator(mode="after")
+    def _dcv_hysteresis(self) -> ControlSettings:
+        if self.dcv_restore_below_ppm >= self.dcv_reduce_below_ppm:
+            raise ValueError(
+                f"dcv_restore_below_ppm ({self.dcv_restore_below_ppm:g}) must be less than "
+                f"dcv_reduce_below_ppm ({self.dcv_reduce_below_ppm:g}): the outdoor air would "
+                "be cut and restored at the same CO2"
+            )
+        return self
 
 
 OCCUPIED, UNOCCUPIED = 2, 3  # states of an air unit's occupancy command (1: its schedule)

@@ -43,8 +43,12 @@ class Zone:
     illuminance: str | None = None
     booked: str | None = None  # a meeting booking in force now
     free_until: str | None = None  # HH:MM of the next booking while free
-    transit: bool = False  # people pass through rather than stay (a lobby, a corridor)
     brick: str | None = None  # the space's Brick class (its lighting target follows it)
+
+    @property
+    def transit(self) -> bool:
+        """People pass through rather than stay (a lobby, a corridor)."""
+        return self.brick in TRANSIT
 
     def inputs(self) -> list[str]:
         found = [*self.presence, *self.counts]
@@ -196,7 +200,6 @@ def _zone(ctx: AppContext, space: Entity) -> Zone | None:
         illuminance=one("Illuminance_Sensor"),
         booked=_booking(ctx, space, "Occupancy_Status", PointKind.BOOL),
         free_until=_named(ctx, space, "free_until"),
-        transit=space.brick in TRANSIT,
         brick=space.brick,
     )
     return zone if zone.commands() else None

@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from math import isfinite
 from typing import final
 
 from penworks.bus import observation_subject
@@ -77,8 +76,6 @@ class PointRoute:
     offset: float
     scaled: bool  # False when scale is 1 and offset 0: integers then stay integers
     stamp: int  # index into the message's timestamps: RECEIPT or 1 + index into stamps
-    key: str | None = None  # the path's one key when it is just `$.key`: read with dict.get
-    plain: bool = False  # a number point that is not scaled: a finite float passes as it is
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,19 +128,15 @@ def _point_route(point: Point, binding: MqttBinding, stamp: int) -> PointRoute:
         raise ConfigError(f"point {point.id}: scale and offset apply to number points only")
     if not (math.isfinite(binding.scale) and math.isfinite(binding.offset)):
         raise ConfigError(f"point {point.id}: scale and offset must be finite")
-    path = _compile(binding.path, point.id)
-    steps = path.steps
     return PointRoute(
         point_id=point.id,
         subject=observation_subject(point.id),
-        path=path,
+        path=_compile(binding.path, point.id),
         kind=point.kind,
         scale=binding.scale,
         offset=binding.offset,
         scaled=scaled,
         stamp=stamp,
-        key=steps[0] if len(steps) == 1 and isinstance(steps[0], str) else None,
-        plain=point.kind is PointKind.NUMBER and not scaled,
     )
 
 
@@ -176,34 +169,25 @@ def decode(route: TopicRoute, payload: bytes, now: Callable[[], datetime]) -> li
 def decode_document(route: TopicRoute, doc: object, now: Callable[[], datetime]) -> list[Decoded]:
     """Like decode, for a payload already parsed."""
     out: list[Decoded] = []
-    add = out.append
     times: list[datetime | Refused] = [now() if route.uses_receipt else _NO_TIME]
     for path in route.stamps:
         stamp = _timestamp(path, doc)
         times.append(stamp)
         if type(stamp) is Refused:
-            add(stamp)
-    # The common shapes are read inline: a JSON object, `$.key` paths, finite floats.
-    fields = doc if type(doc) is dict else None
+            out.append(stamp)
     for point in route.points:
         ts = times[point.stamp]
         if type(ts) is Refused:
             continue  # refused once above for every point that uses it
-        key = point.key
-        raw = fields.get(key, MISSING) if key is not None and fields is not None else None
-        if raw is None:  # not read inline, or a JSON null: the path decides
-            raw = point.path.get(doc)
+        raw = point.path.get(doc)
         if raw is MISSING:
-            add(_refused(point, Refusal.MISSING_PATH, "nothing"))
+            out.append(_refused(point, Refusal.MISSING_PATH, "nothing"))
             continue
-        if point.plain and type(raw) is float and isfinite(raw):
-            value: Value | Refused = raw
-        else:
-            value = point_value(point, raw)
+        value = point_value(point, raw)
         if type(value) is Refused:
-            add(value)
+            out.append(value)
         else:
-            add((point.subject, Observation(point.point_id, ts, value)))
+            out.append((point.subject, Observation(point.point_id, ts, value)))
     return out
 
 

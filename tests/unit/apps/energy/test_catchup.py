@@ -3,6 +3,7 @@ arrivals it learnt, by replaying what history holds through the live code."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 from datetime import datetime, time, timedelta
 
@@ -23,13 +24,13 @@ PRESENCE = f"{R201}.vav.occupancy"
 DAYS = 9
 
 
-def test_replay_feeds_in_time_order_and_samples_what_was_held() -> None:
+async def test_replay_feeds_in_time_order_and_samples_what_was_held() -> None:
     start = datetime(2026, 3, 1, 0, 0, tzinfo=T0.tzinfo)
     a = [Observation("a", start + timedelta(seconds=s), float(s)) for s in (0, 90, 150)]
     b = [Observation("b", start + timedelta(seconds=s), s > 60) for s in (30, 120)]
     fed: list[str] = []
     sampled: list[tuple[datetime, dict[str, Value]]] = []
-    done = replay(
+    done = await replay(
         [a, b],
         start + timedelta(seconds=240),
         timedelta(seconds=60),
@@ -47,7 +48,7 @@ def test_replay_feeds_in_time_order_and_samples_what_was_held() -> None:
         {"a": 150.0, "b": True},
     ]
     assert (done.observations, done.samples, done.first) == (5, 4, start)
-    assert replay([[], []], start, timedelta(seconds=60), print, print).first is None
+    assert (await replay([[], []], start, timedelta(seconds=60), print, print)).first is None
 
 
 def history_before(now: datetime) -> MemoryHistory:
@@ -102,3 +103,28 @@ async def test_catch_up_can_be_turned_off() -> None:
     async with hosting(model, config, app, history=history_before(T0)):
         await app.ready.wait()
     assert all(not c.hourly for c in app.counters.values())
+
+
+async def test_a_long_replay_gives_the_event_loop_turns() -> None:
+    start = datetime(2026, 3, 1, 0, 0, tzinfo=T0.tzinfo)
+    ticks = 0
+
+    async def others() -> None:  # the rest of the platform, sharing the loop
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    running = asyncio.create_task(others())
+    await asyncio.sleep(0)
+    seen: list[int] = []
+    await replay(
+        [[Observation("a", start, 1.0)]],
+        start + timedelta(days=2),
+        timedelta(seconds=60),
+        lambda o: None,
+        lambda values, when: seen.append(ticks),
+    )
+    running.cancel()
+    assert len(seen) == 2 * 24 * 60
+    assert seen[-1] > seen[0]  # others ran while weeks of history were replayed

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import ValidationError
 
 from penworks.apps.energy.strategies import (
     OCCUPIED,
@@ -269,7 +270,7 @@ def test_a_person_passing_a_lobby_after_hours_starts_nothing() -> None:
         presence=("lobby.occupied",),
         temperature="lobby.temp",
         cooling_setpoint="lobby.cool_sp",
-        transit=True,
+        brick="Lobby",
     )
     unit = AirUnit("b.ahu1", "AHU-1", "ahu1.start", (lobby.id,), occupancy_command="ahu1.occ")
     site = Plant({lobby.id: lobby}, {unit.id: unit}, schedule="office_hours")
@@ -347,3 +348,9 @@ def test_an_air_handler_not_in_occupied_mode_keeps_its_own_damper() -> None:
     got = by_point(decide(dcv_plant(), values, memory, MONDAY_10, TZ, settings))  # type: ignore[arg-type]
     assert got["ahu.occ"].value == UNOCCUPIED
     assert got["ahu.oa"].value is None  # it recirculates by itself; a command would open it
+
+
+def test_dcv_hysteresis_the_wrong_way_round_is_refused_clearly() -> None:
+    with pytest.raises(ValidationError, match="dcv_restore_below_ppm .* must be less than"):
+        ControlSettings(dcv_reduce_below_ppm=100, dcv_restore_below_ppm=150)
+    ControlSettings(dcv_reduce_below_ppm=300, dcv_restore_below_ppm=150)  # the right way round
