@@ -44,7 +44,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from pydantic import Field, model_validator
+from pydantic import Field, PositiveFloat, model_validator
 
 from penworks.apps.api import Strict, Value
 from penworks.apps.energy.readings import number
@@ -83,7 +83,7 @@ class ControlSettings(Strict):
     unoccupied_high_c: float = Field(29.0, description="Above this an idle zone needs the air")
     precondition_min: float = Field(30.0, ge=0, description="Minutes before a booked meeting")
     target_lux: float = Field(500.0, gt=0, description="Illuminance at the desk (EN 12464-1)")
-    target_lux_by_class: dict[str, float] = Field(
+    target_lux_by_class: dict[str, PositiveFloat] = Field(
         default_factory=lambda: {
             "Lobby": 200.0,
             "Entrance": 100.0,

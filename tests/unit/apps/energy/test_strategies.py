@@ -354,3 +354,5 @@ def test_dcv_hysteresis_the_wrong_way_round_is_refused_clearly() -> None:
     with pytest.raises(ValidationError, match="dcv_restore_below_ppm .* must be less than"):
         ControlSettings(dcv_reduce_below_ppm=100, dcv_restore_below_ppm=150)
     ControlSettings(dcv_reduce_below_ppm=300, dcv_restore_below_ppm=150)  # the right way round
+    with pytest.raises(ValidationError, match="target_lux_by_class.Lobby"):
+        ControlSettings(target_lux_by_class={"Lobby": 0})
