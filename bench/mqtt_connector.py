@@ -25,8 +25,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import aiomqtt
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench_support import child_process  # noqa: E402
@@ -35,7 +33,7 @@ from penworks.broker import EmbeddedBroker  # noqa: E402
 from penworks.bus import MemoryBus  # noqa: E402
 from penworks.connectors import DeviceState  # noqa: E402
 from penworks.connectors.mqtt import MqttConnector  # noqa: E402
-from penworks.connectors.mqtt.buffered import reading_client  # noqa: E402
+from penworks.connectors.mqtt.buffered import Received, reading_client  # noqa: E402
 from penworks.connectors.mqtt.topics import broker_address  # noqa: E402
 from penworks.core import Point, RealClock  # noqa: E402
 from penworks.model.schema import MqttBinding  # noqa: E402
@@ -194,7 +192,7 @@ async def measure_raw(url: str, count: int, qos: int, idle_s: float) -> Result:
     counter = Counter(count)
 
     # Read as the connector reads: large socket reads, no task per message.
-    inbox: asyncio.Queue[aiomqtt.Message] = asyncio.Queue()
+    inbox: asyncio.Queue[Received] = asyncio.Queue()
 
     async def drain() -> None:
         while True:

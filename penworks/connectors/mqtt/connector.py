@@ -18,7 +18,7 @@ import aiomqtt
 
 from penworks.bus import Bus, dead_letter_subject
 from penworks.connectors.base import DeviceHealth, DeviceState, DiscoveredPoint
-from penworks.connectors.mqtt.buffered import reading_client
+from penworks.connectors.mqtt.buffered import Received, next_message, reading_client
 from penworks.connectors.mqtt.client import connect, disconnect
 from penworks.connectors.mqtt.counts import RefusalCounts
 from penworks.connectors.mqtt.routes import Refusal, Refused, build_routes, decode
@@ -90,7 +90,7 @@ class MqttConnector:
         self._dead_subject = dead_letter_subject(name)
         # What aiomqtt receives into: kept here so that ready messages are taken in a batch
         # and messages received just before a connection drops are still mapped after it.
-        self._inbox: asyncio.Queue[aiomqtt.Message] | None = None
+        self._inbox: asyncio.Queue[Received] | None = None
         self._client: aiomqtt.Client | None = None
         self._latest: dict[str, Observation] = {}
         self._seen: dict[str, datetime] = {}  # bound topic -> when a message last came
@@ -199,12 +199,12 @@ class MqttConnector:
         messages = client.messages
         ingest = self.ingest
         while True:
-            message = await anext(messages)  # raises MqttError when the connection drops
+            message = await next_message(messages)  # MqttError when the connection drops
             self._last_contact = self._now()
-            await ingest(message.topic.value, message.payload)
+            await ingest(message.topic, message.payload)
             while not inbox.empty():  # what else is ready, without a task per message
                 message = inbox.get_nowait()
-                await ingest(message.topic.value, message.payload)
+                await ingest(message.topic, message.payload)
 
     async def ingest(self, topic: str, payload: bytes) -> None:
         """Map one received message onto the bus: what run() does with each message."""
