@@ -32,7 +32,6 @@ import logging
 import math
 import random
 import re
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -60,6 +59,7 @@ from penworks.bus.subjects import (
     validate_pattern,
 )
 from penworks.core import BusError, Observation
+from penworks.core.deadlines import Deadlines
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,6 @@ _STREAM_IN_USE = 10058  # JetStream error codes
 _SUBJECTS_OVERLAP = 10065
 _NO_RESOURCES = 10047
 _LOG_UNDECODABLE_FIRST = 10
-_REAP_STEP_S = 0.01  # PubAck timeouts are checked this often at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,17 +128,14 @@ class _Stream:
 class _PubAcks:
     """Publishes waiting for their PubAck, all answered on one wildcard inbox.
 
-    Those not answered within the timeout are failed by one timer task going down a queue
-    of deadlines, which costs less than a timer per publish.
+    Those not answered within the timeout are failed with TimeoutError by one watching task
+    (`Deadlines`), which costs less than a timer per publish.
     """
 
     def __init__(self, timeout_s: float) -> None:
-        self._timeout = timeout_s
         self._prefix = ""
         self._waiting: dict[str, asyncio.Future[Msg]] = {}
-        self._deadlines: deque[tuple[float, str]] = deque()
-        self._more = asyncio.Event()
-        self._reaper: asyncio.Task[None] | None = None
+        self._deadlines = Deadlines(timeout_s, self._answered, self._time_out)
         self._next = 0
 
     async def open(self, client: Client) -> None:
@@ -147,22 +143,16 @@ class _PubAcks:
             prefix = client.new_inbox() + "."
             await client.subscribe(prefix + "*", cb=self._answer)
             self._prefix = prefix
-        if self._reaper is None:
-            self._reaper = asyncio.create_task(self._reap(), name="nats-puback-timeouts")
 
     async def close(self) -> None:
-        if self._reaper is not None:
-            self._reaper.cancel()
-            await asyncio.gather(self._reaper, return_exceptions=True)
+        await self._deadlines.close()
 
     def expect(self) -> tuple[str, asyncio.Future[Msg]]:
         self._next += 1
         token = str(self._next)
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Msg] = loop.create_future()
+        future: asyncio.Future[Msg] = asyncio.get_running_loop().create_future()
         self._waiting[token] = future
-        self._deadlines.append((loop.time() + self._timeout, token))
-        self._more.set()
+        self._deadlines.add(token)
         return token, future
 
     def reply_to(self, token: str) -> str:
@@ -176,22 +166,13 @@ class _PubAcks:
         if future is not None and not future.done():
             future.set_result(msg)
 
-    async def _reap(self) -> None:
-        loop = asyncio.get_running_loop()
-        deadlines = self._deadlines
-        while True:
-            if not deadlines:
-                self._more.clear()
-                await self._more.wait()
-                continue
-            late = deadlines[0][0] - loop.time()
-            if late > 0:
-                await asyncio.sleep(max(late, _REAP_STEP_S))
-                continue
-            _, token = deadlines.popleft()
-            future = self._waiting.pop(token, None)
-            if future is not None and not future.done():
-                future.set_exception(TimeoutError())
+    def _answered(self, token: str) -> bool:
+        return token not in self._waiting
+
+    def _time_out(self, token: str) -> None:
+        future = self._waiting.pop(token)
+        if not future.done():
+            future.set_exception(TimeoutError())
 
 
 class NatsBus:

@@ -24,7 +24,7 @@ import json
 import logging
 import random
 import re
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -315,7 +315,10 @@ class _Puller:
         self._last_seq = 0  # the latest stream message seen, and when it was stored (ns)
         self._last_ns = 0
         self._held: set[int] = set()  # durable: queued or taken, not acknowledged yet
-        self._done: dict[int, str] = {}  # durable: acknowledged lately, and how
+        # durable: acknowledged lately, and how. An OrderedDict, as the oldest goes first on
+        # every settle: a dict's first key after many deletions from its front costs a walk
+        # over every deleted slot.
+        self._done: OrderedDict[int, str] = OrderedDict()
         self._done_limit = 2 * self._bus.settings.max_ack_pending
         self.credit = 0  # messages asked for and not yet come
         self.behind = 0  # stream messages still waiting for this consumer, as last heard
@@ -333,7 +336,7 @@ class _Puller:
         if done:
             self._done[ticket.seq] = ticket.reply
             if len(self._done) > self._done_limit:
-                del self._done[next(iter(self._done))]
+                self._done.popitem(last=False)
 
     async def stop(self) -> None:
         self._stopped = True  # a cancel may be swallowed inside the NATS client

@@ -22,6 +22,7 @@ from penworks.bus import Bus, Message, Overflow, Subscription, SubscriptionStats
 from penworks.bus.subjects import validate_pattern
 from penworks.core import BusError
 from penworks.core.backoff import Backoff, pause
+from penworks.core.deadlines import Deadlines
 from penworks.pipeline.spool import Spool, SpoolError, SpoolRecord, SpoolStats
 from penworks.pipeline.spool_codec import Decoder, Encoder, decode_message, encode_message
 
@@ -75,6 +76,17 @@ class SpoolingPublisher:
         self._window = window
         self._room = asyncio.Semaphore(window)
         self._flying: set[asyncio.Task[None]] = set()
+        # A windowed publish runs on a task of its own, timed by one watch for all of them
+        # (a timer each cost as much as the publish's own bookkeeping).
+        # Those inside the bus's publish, by number: the watch holds numbers, not tasks.
+        self._publishing: dict[int, asyncio.Task[None]] = {}
+        self._publishes = 0
+        self._late: set[asyncio.Task[None]] = set()  # cancelled by the watch, not by anyone
+        self._deadlines = (
+            Deadlines(publish_timeout_s, self._published, self._cancel_late)
+            if publish_timeout_s is not None and window > 1
+            else None
+        )
         self._direct_count = 0
         self._spooled = 0
         self._forwarded = 0
@@ -103,7 +115,7 @@ class SpoolingPublisher:
             await self._direct(subject, message, refusal_raises=True)
             return
         await self._room.acquire()
-        task = asyncio.create_task(self._direct(subject, message))
+        task = asyncio.create_task(self._direct(subject, message, watched=True))
         self._flying.add(task)
         task.add_done_callback(self._landed)
 
@@ -112,10 +124,13 @@ class SpoolingPublisher:
         self._room.release()
 
     async def _direct(
-        self, subject: str, message: Message, *, refusal_raises: bool = False
+        self, subject: str, message: Message, *, refusal_raises: bool = False, watched: bool = False
     ) -> None:
         try:
-            await self._send(subject, message)
+            if watched and self._deadlines is not None:
+                await self._send_watched(subject, message, self._deadlines)
+            else:
+                await self._send(subject, message)
         except (BusError, TimeoutError) as exc:
             self._failures += 1
             if not self._spooling:
@@ -130,6 +145,36 @@ class SpoolingPublisher:
             if refusal_raises:
                 raise
             log.exception("a message on %s is lost: neither the bus nor the spool took it", subject)
+
+    async def _send_watched(
+        self, subject: str, message: Message, deadlines: Deadlines[int]
+    ) -> None:
+        """_send on a task of the publisher's own, which the deadlines cancel if it is late:
+        only while it is inside the bus's publish, so a late one still reaches the spool."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._publishes += 1
+        number = self._publishes
+        self._publishing[number] = task
+        deadlines.add(number)
+        try:
+            await self._bus.publish(subject, message)
+        except asyncio.CancelledError:
+            if task not in self._late:
+                raise
+            self._late.discard(task)
+            task.uncancel()
+            raise TimeoutError from None
+        finally:
+            del self._publishing[number]
+
+    def _published(self, number: int) -> bool:
+        return number not in self._publishing
+
+    def _cancel_late(self, number: int) -> None:
+        task = self._publishing[number]
+        self._late.add(task)
+        task.cancel()
 
     async def flush(self) -> None:
         """Wait until every publish under way has reached the bus or the spool."""
@@ -179,6 +224,8 @@ class SpoolingPublisher:
     async def stop(self) -> None:
         """End run() after the batch under way; what is left stays in the spool."""
         await self.flush()
+        if self._deadlines is not None:
+            await self._deadlines.close()
         self._stop.set()
         self._wake.set()
 

@@ -254,3 +254,41 @@ async def test_many_publishes_under_way_lose_nothing_through_an_outage(spool: Sp
     assert stats.forwarded == stats.spooled
     assert stats.direct + stats.spooled == 400
     assert (stats.rejected, stats.spool.records) == (0, 0)
+
+
+async def test_windowed_publishes_that_get_no_answer_are_spooled_after_the_timeout(
+    spool: Spool,
+) -> None:
+    bus = FlakyBus()
+    received = Received(bus.subscribe("obs.>", name="test"))
+    publisher = SpoolingPublisher(
+        bus, spool, window=20, publish_timeout_s=0.05, retry_s=(0.005, 0.02)
+    )
+    forwarding = asyncio.create_task(publisher.run())
+    bus.hang = True
+    await publish_range(publisher, range(0, 10))
+    await publisher.flush()  # each publish task ends: timed out, then spooled
+    assert publisher.publisher_stats().spooled == 10
+    assert publisher.publisher_stats().failures == 10
+    bus.hang = False
+    await eventually(lambda: len(received.values) >= 10)
+    await publisher.stop()
+    await asyncio.wait_for(forwarding, 2)
+    received.stop()
+    assert sorted(received.values) == [float(i) for i in range(10)]
+
+
+async def test_a_windowed_publish_cancelled_from_outside_is_not_taken_for_a_timeout(
+    spool: Spool,
+) -> None:
+    bus = FlakyBus()
+    publisher = SpoolingPublisher(bus, spool, window=20, publish_timeout_s=5.0)
+    bus.hang = True
+    await publish_range(publisher, range(0, 3))
+    flying = set(publisher._flying)  # noqa: SLF001 - the publish tasks themselves
+    for task in flying:
+        task.cancel()
+    await asyncio.gather(*flying, return_exceptions=True)
+    assert all(task.cancelled() for task in flying)
+    assert publisher.publisher_stats().spooled == 0
+    await publisher.stop()
