@@ -24,6 +24,7 @@ import json
 import logging
 import random
 import re
+import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -312,6 +313,7 @@ class _Puller:
         self._epoch = -1
         self._stopped = False
         self._heard = 0.0  # loop time of the last message or request
+        self._loop_time = time.monotonic  # the loop's clock, once pulling: asyncio's is it
         self._last_seq = 0  # the latest stream message seen, and when it was stored (ns)
         self._last_ns = 0
         self._held: set[int] = set()  # durable: queued or taken, not acknowledged yet
@@ -465,6 +467,7 @@ class _Puller:
         settings = self._bus.settings
         client = self._bus.client
         loop = asyncio.get_running_loop()
+        self._loop_time = loop.time  # per message, asking the loop each time costs a syscall
         expires = settings.pull_expires_s
         next_subject = f"$JS.API.CONSUMER.MSG.NEXT.{self._target.stream}.{self._consumer}"
         cap = self._cap
@@ -494,7 +497,7 @@ class _Puller:
                     return  # the request's answer is lost (or the consumer is): reopen
 
     async def _on_msg(self, msg: Msg) -> None:
-        self._heard = asyncio.get_running_loop().time()
+        self._heard = self._loop_time()
         if not msg.reply:
             self._on_status(msg)
             return
