@@ -212,6 +212,21 @@ class MqttConnectorConfig(Strict):
     )
     client_id: str | None = Field(None, description="MQTT client id (random when unset)")
     qos: int = Field(1, ge=0, le=2, description="Subscription QoS")
+    share_group: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="MQTT shared subscription group ($share/<group>/...): the gateway "
+        "processes running this connector take the broker's messages in turn",
+    )
+
+    @model_validator(mode="after")
+    def _one_session_each(self) -> MqttConnectorConfig:
+        if self.share_group is not None and self.client_id is not None:
+            raise ValueError(
+                f"share_group {self.share_group!r} with client_id {self.client_id!r}: every "
+                "gateway of a group needs a session of its own, so leave client_id unset"
+            )
+        return self
 
     def reaches(self, binding: object) -> bool:
         """Every MQTT binding: topics are the broker's, not a device list's."""

@@ -96,6 +96,7 @@ def _mqtt(config: MqttConnectorConfig, model: SiteModel, bus: Bus, clock: Clock)
         watch=config.watch,
         qos=config.qos,
         name=config.name,
+        share_group=config.share_group,
     )
 
 

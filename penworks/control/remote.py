@@ -5,8 +5,13 @@ processes, control writes through a `RemotePort`: each write, relinquish or read
 on `cmd.<connector>.<point>` and waits for its reply on the requester's own reply subject.
 The gateway serves its connectors' ports with `PortServer`.
 
-Requests are live, not durable: a command that finds no gateway running fails within its
-timeout, and is never carried out minutes later when a gateway comes back.
+A command is carried out at most once, and never after its requester gave up: a request
+carries when it expires (the requester's timeout, in wall time), and a gateway drops one
+that comes later than that. Gateways running the same connector (an MQTT share group) take
+its requests in turn, on a subscription shared by name, each acknowledged as soon as it is
+taken, so none is carried out twice. A command that finds no gateway running fails within
+its timeout, and is never carried out minutes later when a gateway comes back. Hosts need
+their clocks in step (NTP) for the expiry to mean the same to both.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Mapping
 from typing import Any, Final
@@ -61,7 +67,12 @@ class RemotePorts:
         request_id = uuid.uuid4().hex
         reply: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._waiting[request_id] = reply
-        message = {**body, "id": request_id, "reply": reply_subject(self.process)}
+        message = {
+            **body,
+            "id": request_id,
+            "reply": reply_subject(self.process),
+            "expires": round(time.time() + self._timeout_s, 3),
+        }
         try:
             await self._bus.publish(command_subject(connector, point_id), message)
             self.sent += 1
@@ -146,9 +157,12 @@ class PortServer:
         self._ports = dict(ports)
         self.served = 0
         self.refused = 0
+        self.expired = 0
         # Subscribed from the start: no request made once the server exists goes unseen.
+        # Shared by name: gateways running the same connector take its requests in turn.
         self._subs = [
-            bus.subscribe(f"{COMMANDS}.{name}.>", name=f"ports-{name}") for name in self._ports
+            bus.subscribe(f"{COMMANDS}.{name}.>", name=f"ports-{name}", durable=True)
+            for name in self._ports
         ]
 
     async def run(self) -> None:
@@ -165,6 +179,12 @@ class PortServer:
         prefix = f"{COMMANDS}.{name}."
         async with asyncio.TaskGroup() as tasks:
             async for subject, message in sub:
+                # Taken is done: a request is never carried out twice, even if this process
+                # dies before it answers (its requester then times out).
+                await sub.ack()
+                if _expired(message):
+                    self.expired += 1
+                    continue
                 # Each request on its own task: a slow device does not hold up the others.
                 tasks.create_task(self._answer(subject.removeprefix(prefix), name, message))
 
@@ -201,3 +221,11 @@ class PortServer:
             return {}
         found = await port.read(point_id)
         return {"observation": found.to_json() if found is not None else None}
+
+
+def _expired(message: Message) -> bool:
+    """Whether the request's requester has given up on it already."""
+    if not isinstance(message, dict):
+        return False
+    expires = message.get("expires")
+    return isinstance(expires, int | float) and time.time() > expires

@@ -20,6 +20,7 @@ from penworks.connectors.mqtt.buffered import BufferedSocket
 from penworks.connectors.mqtt.topics import broker_address
 from penworks.core import (
     CommandRejected,
+    ConfigError,
     ConnectorError,
     DeadLetter,
     Observation,
@@ -28,6 +29,7 @@ from penworks.core import (
 )
 from tests.conftest import require_service
 from tests.unit.connectors.mqtt_support import binding, point, take
+from tests.unit.pipeline.support import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -264,3 +266,27 @@ async def test_a_burst_is_read_in_chunks_with_nothing_lost(broker_url: str, pref
         got = await take(obs, count)
     powers = [m.value for _, m in got if isinstance(m, Observation) and m.point.endswith("power")]
     assert powers == [pytest.approx(i / 1000) for i in range(count)]  # each once, in order
+
+
+async def test_a_share_group_takes_each_message_once_across_its_connectors(prefix: str) -> None:
+    require_service("mosquitto", "127.0.0.1", 1883)
+    url, count = "mqtt://127.0.0.1:1883", 200
+    buses = [MemoryBus(), MemoryBus()]  # one per gateway process
+    subs = [bus.subscribe("obs.>", name="obs", maxsize=1_000) for bus in buses]
+    first, second = (_connector(url, prefix, bus, share_group="gateways") for bus in buses)
+    async with running(first), running(second), device(url) as dev:
+        assert "shared in group gateways" in first.health()[0].detail
+        for i in range(count):
+            await dev.publish(f"{prefix}/meter", json.dumps({"p": i * 1000}), qos=1)
+        await eventually(
+            lambda: sum(c.stats()["observations"] for c in (first, second)) >= count, 10
+        )
+    got = [[m.value for _, m in await take(sub, sub.stats().depth)] for sub in subs]
+    assert sorted(got[0] + got[1]) == [float(i) for i in range(count)]  # each once
+    assert got[0]  # in turn
+    assert got[1]
+
+
+def test_a_share_group_must_be_one_topic_level() -> None:
+    with pytest.raises(ConfigError, match="share group"):
+        _connector("mqtt://127.0.0.1:1883", "x", MemoryBus(), share_group="a/b")

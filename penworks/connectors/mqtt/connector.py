@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 
 _UNBOUND = Refused(Refusal.UNBOUND_TOPIC, "no point is bound to this topic")
 _SUBSCRIBE_CHUNK = 100  # filters per SUBSCRIBE packet
+_SHARE_GROUP = re.compile(r"[A-Za-z0-9_-]+")  # no level separator, wildcard or $
 
 
 class MqttConnector:
@@ -53,6 +55,12 @@ class MqttConnector:
     covers is not subscribed again, so nothing arrives twice); data on a watched topic that no
     point binds becomes a dead letter. A named ``client_id`` keeps its broker session across
     reconnections, so the broker holds QoS 1 messages while the connector is away.
+
+    With a ``share_group`` it subscribes to ``$share/<group>/<filter>``: the connectors of
+    the group (one per gateway process) take the broker's messages in turn, and while one is
+    away the others take them all. A point's messages may then reach the bus through
+    different gateways, not always in order; the history keeps each (point, ts) once and a
+    point's latest value only moves forward.
     """
 
     def __init__(
@@ -69,9 +77,12 @@ class MqttConnector:
         reconnect_initial_s: float = 0.5,
         reconnect_max_s: float = 30.0,
         keepalive_s: int = 30,
+        share_group: str | None = None,
     ) -> None:
         if qos not in (0, 1, 2):
             raise ConfigError(f"MQTT qos must be 0, 1 or 2, got {qos}")
+        if share_group is not None and not _SHARE_GROUP.fullmatch(share_group):
+            raise ConfigError(f"MQTT share group {share_group!r}: letters, digits, _ and - only")
         for pattern in watch:
             validate_filter(pattern)
         self.name = name
@@ -86,6 +97,7 @@ class MqttConnector:
         self._routes = build_routes(points)
         self._watch = tuple(watch)
         self._filters = subscriptions(self._routes, self._watch)
+        self._share_group = share_group
         self._bindings = {point.id: (point, binding) for point, binding in points}
         self._dead_subject = dead_letter_subject(name)
         # What aiomqtt receives into: kept here so that ready messages are taken in a batch
@@ -168,9 +180,10 @@ class MqttConnector:
     async def _subscribe(self, client: aiomqtt.Client) -> list[str]:
         """Subscribe to every filter; the filters the broker refused."""
         refused: list[str] = []
+        share = f"$share/{self._share_group}/" if self._share_group is not None else ""
         for start in range(0, len(self._filters), _SUBSCRIBE_CHUNK):
             chunk = self._filters[start : start + _SUBSCRIBE_CHUNK]
-            granted = await client.subscribe([(f, self._qos) for f in chunk])
+            granted = await client.subscribe([(share + f, self._qos) for f in chunk])
             refused += [f for f, code in zip(chunk, granted, strict=False) if _failed(code)]
         if refused:
             self._errors += 1
@@ -183,6 +196,8 @@ class MqttConnector:
         self._backoff.reset()
         self._last_contact = self._now()
         detail = f"connected to {self.url}, {len(self._filters)} topic filters"
+        if self._share_group is not None:
+            detail += f" shared in group {self._share_group}"
         if refused:
             detail += f"; refused: {', '.join(refused)}"
         self._set_state(DeviceState.DEGRADED if refused else DeviceState.ONLINE, detail)

@@ -44,6 +44,18 @@ def test_unknown_connector_type_and_duplicate_names_are_refused(tmp_path: Path) 
         load_platform_config(path)
 
 
+def test_an_mqtt_share_group_is_one_level_and_takes_no_client_id(tmp_path: Path) -> None:
+    path = tmp_path / "penworks.yaml"
+    path.write_text("connectors:\n  - type: mqtt\n    share_group: gateways\n")
+    assert load_platform_config(path).connectors[0].share_group == "gateways"  # type: ignore[union-attr]
+    path.write_text("connectors:\n  - type: mqtt\n    share_group: a/b\n")
+    with pytest.raises(ConfigError, match="connectors\\[0\\].share_group"):
+        load_platform_config(path)
+    path.write_text("connectors:\n  - type: mqtt\n    share_group: gw\n    client_id: gw-1\n")
+    with pytest.raises(ConfigError, match="session of its own"):
+        load_platform_config(path)
+
+
 def test_every_protocol_has_a_connector_config(tmp_path: Path) -> None:
     (tmp_path / "pki").mkdir()
     path = tmp_path / "penworks.yaml"

@@ -103,3 +103,30 @@ async def test_a_malformed_request_is_counted_not_fatal() -> None:
     await ports.close()
     assert server.refused == 2
     assert port.calls == [("write", "b1.f1.r1.sp", 23.0, None)]
+
+
+async def test_gateways_running_the_same_connector_carry_out_each_command_once() -> None:
+    bus = MemoryBus()
+    first, second = RecordingPort(), RecordingPort()
+    ports = RemotePorts(bus, timeout_s=5)
+    async with gateway(bus, first) as one, gateway(bus, second) as other:
+        for i in range(10):
+            await ports.port("mqtt").write("b1.f1.r1.sp", float(i))
+    await ports.close()
+    written = sorted(value for _, _, value, _ in first.calls + second.calls)
+    assert written == [float(i) for i in range(10)]  # each once, none twice
+    assert first.calls  # in turn
+    assert second.calls
+    assert one.served + other.served == 10
+
+
+async def test_a_request_that_comes_after_it_expired_is_not_carried_out() -> None:
+    bus, port = MemoryBus(), RecordingPort()
+    ports = RemotePorts(bus, timeout_s=5)
+    async with gateway(bus, port) as server:
+        late = {"op": "write", "value": 1.0, "reply": "cmd._reply.x", "id": "1", "expires": 1.0}
+        await bus.publish("cmd.mqtt.b1.f1.r1.sp", late)  # its requester gave up in 1970
+        await ports.port("mqtt").write("b1.f1.r1.sp", 23.0)  # served after it, in order
+    await ports.close()
+    assert server.expired == 1
+    assert port.calls == [("write", "b1.f1.r1.sp", 23.0, None)]
