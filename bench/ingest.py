@@ -1,22 +1,25 @@
 """Ingest end to end: numbered observations over MQTT, through Penworks, into history.
 
     .venv/bin/python bench/ingest.py                        # embedded configuration, QoS 0 and 1
-    .venv/bin/python bench/ingest.py --configs embedded park --qos 1 -n 20000
+    .venv/bin/python bench/ingest.py --configs embedded park park-split --qos 1 -n 20000
 
 Simulated devices (one MQTT topic each, `--points` points per message) are published by a
 child process as fast as it can, at QoS 0 and QoS 1, to the broker (`--broker`, Mosquitto
-by default). For each QoS the same messages are sent three times:
+by default). For each QoS the same messages are sent once as the ceiling and once for each
+configuration asked for:
 
-  raw       a subscriber that only counts drains the broker: the ceiling, in points/s
-  embedded  the platform on its embedded defaults (MemoryBus, SQLite): published, decoded,
-            mapped, rules evaluated and stored durably
-  park      the platform on the park configuration (NATS JetStream, PostgreSQL)
+  raw         a subscriber that only counts drains the broker: the ceiling, in points/s
+  embedded    the platform on its embedded defaults (MemoryBus, SQLite): published,
+              decoded, mapped, rules evaluated and stored durably
+  park        the platform on the park configuration (NATS JetStream, PostgreSQL), every
+              role in one process
+  park-split  the same, with the gateway role in a process of its own, as a park runs it
 
 For each platform run it prints points stored per second (from the first publish to the
 last row stored), the ratio to the raw ceiling, p50 and p99 latency from publish to stored
-and from publish to an alarm raised by a rule, the process's CPU seconds per second and
-its peak resident memory. Every message carries its sequence number as a point: after the
-run the bench checks that each device's numbers were all stored, once.
+and from publish to an alarm raised by a rule, the platform's CPU seconds per second (its
+processes together) and peak resident memory. Every message carries its sequence number as
+a point: after the run the bench checks that each device's numbers were all stored, once.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,7 +45,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench_support import drop_park_state, find_key  # noqa: E402
+from bench_support import child_process, drop_park_state, find_key  # noqa: E402
 
 from penworks.bus import Message  # noqa: E402
 from penworks.config import (  # noqa: E402
@@ -52,6 +55,7 @@ from penworks.config import (  # noqa: E402
     NatsBusConfig,
     PlatformConfig,
     PostgresStoreConfig,
+    Role,
 )
 from penworks.connectors.mqtt.buffered import Received, reading_client  # noqa: E402
 from penworks.connectors.mqtt.topics import broker_address  # noqa: E402
@@ -192,6 +196,7 @@ class Run:
     alarm_latency: list[float] = field(default_factory=list)
     cpu_s: float = 0.0
     rss_mb: float = 0.0
+    gateway_rss_mb: float = 0.0  # park-split: the gateway process's, beside this one's
     missing: int = 0
     duplicates: int = 0
     progress: asyncio.Event = field(default_factory=asyncio.Event)
@@ -223,7 +228,7 @@ class Run:
         return self.points / self.seconds
 
     def line(self, ceiling: float | None) -> str:
-        text = f"{self.name:<9}{self.rate:>11,.0f} points/s"
+        text = f"{self.name:<11}{self.rate:>11,.0f} points/s"
         text += f" ({self.points:,} of {self.expected_points:,} in {self.seconds:.1f} s)"
         if ceiling:
             text += f", {self.rate / ceiling:.2f} of raw"
@@ -236,6 +241,8 @@ class Run:
             text += f" ({len(self.alarm_latency)} trips)"
         if self.cpu_s:
             text += f"; CPU {self.cpu_s / self.seconds:.2f} s/s, peak RSS {self.rss_mb:.0f} MB"
+        if self.gateway_rss_mb:
+            text += f" + gateway {self.gateway_rss_mb:.0f} MB"
         if self.missing or self.duplicates:
             text += f"; MISSING {self.missing}, DUPLICATED {self.duplicates}"
         return text
@@ -279,46 +286,108 @@ async def measure_raw(args: argparse.Namespace, qos: int) -> Run:
     return run
 
 
+@dataclass(frozen=True)
+class Setup:
+    """What every process of one platform run is configured from."""
+
+    config_name: str
+    broker: str
+    qos: int
+    nats: str
+    postgres: str
+    tag: str
+    data: str
+
+    def config(
+        self, roles: Sequence[Role] = tuple(Role), data: Path | None = None
+    ) -> PlatformConfig:
+        folder = Path(self.data)
+        extra: dict[str, Any] = {}
+        if self.config_name != "embedded":
+            extra["bus"] = NatsBusConfig(
+                type="nats",
+                servers=[self.nats],
+                stream_prefix=f"INGEST{self.tag.upper()}",
+                subject_prefix=f"ingest{self.tag}",
+            )
+            extra["store"] = PostgresStoreConfig(
+                type="postgres", dsn=self.postgres, schema_name=f"ingest_{self.tag}"
+            )
+        return PlatformConfig(
+            site=folder / "site.yaml",
+            data_dir=data or folder,
+            api=ApiConfig(port=0),
+            connectors=[MqttConnectorConfig(type="mqtt", url=self.broker, qos=self.qos)],
+            automation=AutomationConfig(rules=[folder / "rules.yaml"]),
+            roles=list(roles),
+            **extra,
+        )
+
+
+@dataclass
+class Gateway:
+    """The gateway role in a process of its own (park-split): its CPU and peak memory."""
+
+    pid: int
+    cpu0: float = 0.0
+
+    def cpu_s(self) -> float:
+        """User and system CPU seconds of the process so far (Linux /proc)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+
+async def run_gateway(setup: Setup) -> None:
+    """A gateway process: prints "ready" once its connector is online, stops when stdin closes."""
+    config = setup.config([Role.GATEWAY], Path(setup.data) / "gateway")
+    platform = Platform(config, RealClock(), SiteModel.load(config.site))
+    task = asyncio.create_task(platform.run())
+    if not await platform.wait_inputs_online(15):
+        raise RuntimeError("the gateway's MQTT connector did not come online")
+    keep_startup_heap()
+    print("ready", flush=True)
+    await asyncio.to_thread(sys.stdin.read)
+    platform.request_stop()
+    await task
+
+
 @contextlib.asynccontextmanager
 async def platform_for(
     config_name: str, args: argparse.Namespace, qos: int, root: str, data: Path
-) -> AsyncIterator[Platform]:
-    site_file = data / "site.yaml"
-    rule_file = data / "rules.yaml"
-    site_file.write_text(yaml.safe_dump(site(args.devices, args.points, root)))
-    rule_file.write_text(yaml.safe_dump(rules()))
-    extra: dict[str, Any] = {}
-    tag = uuid.uuid4().hex[:8]
-    if config_name == "park":
-        extra["bus"] = NatsBusConfig(
-            type="nats",
-            servers=[args.nats],
-            stream_prefix=f"INGEST{tag.upper()}",
-            subject_prefix=f"ingest{tag}",
-        )
-        extra["store"] = PostgresStoreConfig(
-            type="postgres", dsn=args.postgres, schema_name=f"ingest_{tag}"
-        )
-    config = PlatformConfig(
-        site=site_file,
-        data_dir=data,
-        api=ApiConfig(port=0),
-        connectors=[MqttConnectorConfig(type="mqtt", url=args.broker, qos=qos)],
-        automation=AutomationConfig(rules=[rule_file]),
-        **extra,
+) -> AsyncIterator[tuple[Platform, Gateway | None]]:
+    (data / "site.yaml").write_text(yaml.safe_dump(site(args.devices, args.points, root)))
+    (data / "rules.yaml").write_text(yaml.safe_dump(rules()))
+    setup = Setup(
+        config_name, args.broker, qos, args.nats, args.postgres, uuid.uuid4().hex[:8], str(data)
     )
-    model = SiteModel.load(site_file)
-    platform = Platform(config, RealClock(), model)
+    split = config_name == "park-split"
+    config = setup.config([Role.RULES, Role.HISTORY] if split else tuple(Role))
+    platform = Platform(config, RealClock(), SiteModel.load(config.site))
     task = asyncio.create_task(platform.run())
     try:
-        if not await platform.wait_inputs_online(15):
-            raise RuntimeError("the MQTT connector did not come online")
-        keep_startup_heap()  # as `penworks run` does once its platform is up
-        yield platform
+        async with contextlib.AsyncExitStack() as stack:
+            gateway = None
+            if split:
+                process, ready = await stack.enter_async_context(
+                    child_process(__file__, "gateway", json.dumps(asdict(setup)))
+                )
+                if ready != "ready":
+                    raise RuntimeError(f"the gateway process did not start: {ready!r}")
+                gateway = Gateway(process.pid)
+            elif not await platform.wait_inputs_online(15):
+                raise RuntimeError("the MQTT connector did not come online")
+            keep_startup_heap()  # as `penworks run` does once its platform is up
+            yield platform, gateway
     finally:
         platform.request_stop()
         await task
-        if config_name == "park":
+        if config_name != "embedded":
             await drop_park_state(config)
 
 
@@ -326,11 +395,16 @@ async def measure_platform(config_name: str, args: argparse.Namespace, qos: int)
     root = f"ingest/{uuid.uuid4().hex[:8]}"
     run = Run(config_name, args.count * args.points)
     with tempfile.TemporaryDirectory() as folder:
-        async with platform_for(config_name, args, qos, root, Path(folder)) as platform:
+        async with platform_for(config_name, args, qos, root, Path(folder)) as (
+            platform,
+            gateway,
+        ):
             watch_stores(platform, run)
             alarms = platform.bus.subscribe("event.alarm", name="ingest-alarms", maxsize=100_000)
             watching = asyncio.create_task(watch_alarms(alarms, run))
             cpu0 = time.process_time()
+            if gateway is not None:
+                gateway.cpu0 = gateway.cpu_s()
             run.first = await publish(args, root, qos)
             await run.wait(args.idle)
             # The rules may still be catching up when the last row is stored: wait for them.
@@ -338,6 +412,9 @@ async def measure_platform(config_name: str, args: argparse.Namespace, qos: int)
             await run.wait_for(lambda: len(run.alarm_latency) >= trips, args.idle)
             run.cpu_s = time.process_time() - cpu0
             run.rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            if gateway is not None:
+                run.cpu_s += gateway.cpu_s() - gateway.cpu0
+                run.gateway_rss_mb = gateway.rss_mb()
             watching.cancel()
             await check_numbers(platform, args, run)
     return run
@@ -442,7 +519,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--devices", type=int, default=200, help="simulated devices (topics)")
     parser.add_argument("--points", type=int, default=10, help="points per message")
     parser.add_argument("--qos", type=int, nargs="+", default=[0, 1], choices=(0, 1))
-    parser.add_argument("--configs", nargs="+", default=["embedded"], choices=("embedded", "park"))
+    parser.add_argument(
+        "--configs", nargs="+", default=["embedded"], choices=("embedded", "park", "park-split")
+    )
     parser.add_argument(
         "--broker", help="an MQTT broker's URL (default: a mosquitto of the run's own)"
     )
@@ -459,5 +538,7 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["publish"]:
         url, root, devices, count, points, qos, rate = sys.argv[2:9]
         run_publisher(url, root, int(devices), int(count), int(points), int(qos), float(rate))
+    elif sys.argv[1:2] == ["gateway"]:
+        asyncio.run(run_gateway(Setup(**json.loads(sys.argv[2]))))
     else:
         asyncio.run(main(parse(sys.argv[1:])))
