@@ -1,6 +1,13 @@
 """The message bus: Bus protocol, subjects, the in-process MemoryBus and NatsBus (JetStream)."""
 
-from penworks.bus.base import Bus, Message, Overflow, Subscription, SubscriptionStats
+from penworks.bus.base import (
+    Bus,
+    KeepingBus,
+    Message,
+    Overflow,
+    Subscription,
+    SubscriptionStats,
+)
 from penworks.bus.codec import CodecError
 from penworks.bus.memory import MemoryBus
 from penworks.bus.nats import NatsBus, NatsSettings, StreamLimits
@@ -17,6 +24,7 @@ from penworks.bus.subjects import (
 __all__ = [
     "Bus",
     "CodecError",
+    "KeepingBus",
     "MemoryBus",
     "Message",
     "NatsBus",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from penworks.core import Command, DeadLetter, Observation
 
@@ -79,3 +79,12 @@ class Bus(Protocol):
     def stats(self) -> list[SubscriptionStats]: ...
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class KeepingBus(Protocol):
+    """A bus whose publish may return before the message is kept (on the bus, or in a spool
+    on disk): `flush` returns once everything published so far is. An input that must not
+    acknowledge its source before then (MQTT QoS 1) waits on it."""
+
+    async def flush(self) -> None: ...

@@ -8,12 +8,13 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import aiomqtt
 import pytest
 
 from penworks.broker import EmbeddedBroker
-from penworks.bus import MemoryBus
+from penworks.bus import MemoryBus, Message, Subscription, SubscriptionStats
 from penworks.connectors import DeviceState
 from penworks.connectors.mqtt import MqttConnector
 from penworks.connectors.mqtt.buffered import BufferedSocket
@@ -290,3 +291,50 @@ async def test_a_share_group_takes_each_message_once_across_its_connectors(prefi
 def test_a_share_group_must_be_one_topic_level() -> None:
     with pytest.raises(ConfigError, match="share group"):
         _connector("mqtt://127.0.0.1:1883", "x", MemoryBus(), share_group="a/b")
+
+
+class HeldBus:
+    """A MemoryBus that has kept nothing published until `kept` is set (as a spooling
+    publisher still waiting for NATS): its flush waits for that."""
+
+    def __init__(self) -> None:
+        self.inner = MemoryBus()
+        self.kept = asyncio.Event()
+
+    async def publish(self, subject: str, message: Message) -> None:
+        await self.inner.publish(subject, message)
+
+    async def flush(self) -> None:
+        await self.kept.wait()
+
+    def subscribe(self, pattern: str, **options: Any) -> Subscription:
+        return self.inner.subscribe(pattern, **options)
+
+    def stats(self) -> list[SubscriptionStats]:
+        return self.inner.stats()
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+async def test_a_message_is_acknowledged_only_once_the_bus_has_kept_it(prefix: str) -> None:
+    require_service("mosquitto", "127.0.0.1", 1883)
+    url, client_id = "mqtt://127.0.0.1:1883", f"penworks-test-{uuid.uuid4().hex[:8]}"
+    held = HeldBus()
+    published = held.inner.subscribe("obs.>", name="obs")
+    first = _connector(url, prefix, held, client_id=client_id)  # type: ignore[arg-type]
+    async with running(first), device(url) as dev:
+        for i in range(5):
+            await dev.publish(f"{prefix}/meter", json.dumps({"p": i * 1000}), qos=1)
+        assert len(await take(published, 5)) == 5  # mapped and published, never kept
+    # That process is gone; its session holds the five, unacknowledged, for the next one.
+    bus = MemoryBus()
+    again = bus.subscribe("obs.>", name="obs")
+    try:
+        async with running(_connector(url, prefix, bus, client_id=client_id)):
+            got = await take(again, 5)
+        assert sorted(m.value for _, m in got) == [0.0, 1.0, 2.0, 3.0, 4.0]  # type: ignore[union-attr]
+    finally:
+        host, port = broker_address(url)
+        async with aiomqtt.Client(host, port, identifier=client_id, clean_session=True):
+            pass  # leaves no session behind on the shared broker

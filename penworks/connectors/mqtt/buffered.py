@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any, NamedTuple, cast
 
 import aiomqtt
@@ -78,10 +78,15 @@ class Received(NamedTuple):
     payload: bytes
     qos: int
     retain: bool
+    mid: int = 0  # the broker's message id (QoS 1 and 2), to acknowledge it by
+    connection: int = 0  # which of the reader's connections it came on (mids are per one)
 
 
-def deliver_directly(client: aiomqtt.Client, inbox: asyncio.Queue[Received]) -> aiomqtt.Client:
-    """Put each message the client's paho receives straight into `inbox` as a `Received`.
+def deliver_directly(
+    client: aiomqtt.Client, inbox: asyncio.Queue[Received], connection: int = 0
+) -> aiomqtt.Client:
+    """Put each message the client's paho receives straight into `inbox` as a `Received`
+    stamped with `connection`.
 
     paho calls this from its reader, which aiomqtt runs on the event loop. A topic that is not
     UTF-8 (a broker must refuse one) is kept with its bad bytes escaped, so it is refused as an
@@ -97,19 +102,27 @@ def deliver_directly(client: aiomqtt.Client, inbox: asyncio.Queue[Received]) -> 
         payload = message.payload  # bytes as paho reads; typed bytes | bytearray
         if type(payload) is not bytes:
             payload = bytes(payload)
-        put(Received(topic, payload, message.qos, message.retain))
+        put(Received(topic, payload, message.qos, message.retain, message.mid, connection))
 
     client._client._handle_on_message = handle  # type: ignore[method-assign]  # noqa: SLF001
     return client
 
 
 def reading_client(
-    inbox: asyncio.Queue[Received], host: str, port: int, **options: Any
+    inbox: asyncio.Queue[Received],
+    host: str,
+    port: int,
+    *,
+    connection: int = 0,
+    manual_ack: bool = False,
+    **options: Any,
 ) -> aiomqtt.Client:
-    """An aiomqtt client that reads in chunks and puts every message in `inbox`.
+    """An aiomqtt client that reads in chunks and puts every message in `inbox`, stamped
+    with `connection`.
 
     Take them with `next_message`, then with `get_nowait` while the inbox is not empty:
-    waiting on each one costs a task per message.
+    waiting on each one costs a task per message. With `manual_ack` a QoS 1 or 2 message is
+    not acknowledged to the broker until `acknowledge` is called for it.
     """
 
     def given_inbox(maxsize: int = 0) -> asyncio.Queue[Received]:
@@ -117,7 +130,16 @@ def reading_client(
 
     queue_type = cast("type[asyncio.Queue[aiomqtt.Message]]", given_inbox)
     client = aiomqtt.Client(host, port, queue_type=queue_type, **options)
-    return deliver_directly(read_in_chunks(client), inbox)
+    if manual_ack:
+        client._client.manual_ack_set(True)  # noqa: SLF001
+    return deliver_directly(read_in_chunks(client), inbox, connection)
+
+
+def acknowledge(client: aiomqtt.Client, messages: Iterable[tuple[int, int]]) -> None:
+    """Acknowledge (mid, qos) pairs received on a manual_ack client, in the order given."""
+    paho = client._client  # noqa: SLF001
+    for mid, qos in messages:
+        paho.ack(mid, qos)
 
 
 async def next_message(messages: AsyncIterator[aiomqtt.Message]) -> Received:

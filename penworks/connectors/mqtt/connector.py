@@ -17,9 +17,14 @@ from datetime import datetime
 
 import aiomqtt
 
-from penworks.bus import Bus, dead_letter_subject
+from penworks.bus import Bus, KeepingBus, dead_letter_subject
 from penworks.connectors.base import DeviceHealth, DeviceState, DiscoveredPoint
-from penworks.connectors.mqtt.buffered import Received, next_message, reading_client
+from penworks.connectors.mqtt.buffered import (
+    Received,
+    acknowledge,
+    next_message,
+    reading_client,
+)
 from penworks.connectors.mqtt.client import connect, disconnect
 from penworks.connectors.mqtt.counts import RefusalCounts
 from penworks.connectors.mqtt.routes import Refusal, Refused, build_routes, decode
@@ -54,7 +59,10 @@ class MqttConnector:
     It subscribes to every bound topic and to the ``watch`` filters (a topic a watch filter
     covers is not subscribed again, so nothing arrives twice); data on a watched topic that no
     point binds becomes a dead letter. A named ``client_id`` keeps its broker session across
-    reconnections, so the broker holds QoS 1 messages while the connector is away.
+    reconnections, so the broker holds QoS 1 messages while the connector is away. On a bus
+    that keeps messages only after publish returns (a `KeepingBus`: the gateway's spooling
+    publisher), a QoS 1 or 2 message is acknowledged to the broker once the bus has kept it,
+    so a gateway killed before then gets it again from its session.
 
     With a ``share_group`` it subscribes to ``$share/<group>/<filter>``: the connectors of
     the group (one per gateway process) take the broker's messages in turn, and while one is
@@ -98,6 +106,10 @@ class MqttConnector:
         self._watch = tuple(watch)
         self._filters = subscriptions(self._routes, self._watch)
         self._share_group = share_group
+        # A bus that keeps messages after publish returns: QoS 1 and 2 messages are
+        # acknowledged to the broker only once it has them (see _receive).
+        self._keeping = bus if isinstance(bus, KeepingBus) else None
+        self._connection = 0
         self._bindings = {point.id: (point, binding) for point, binding in points}
         self._dead_subject = dead_letter_subject(name)
         # What aiomqtt receives into: kept here so that ready messages are taken in a batch
@@ -167,10 +179,13 @@ class MqttConnector:
         if self._inbox is None:
             self._inbox = asyncio.Queue()
         identifier = self._client_id or f"penworks-{self.name}-{secrets.token_hex(4)}"
+        self._connection += 1
         return reading_client(
             self._inbox,
             self._host,
             self._port,
+            connection=self._connection,
+            manual_ack=self._keeping is not None,
             identifier=identifier,
             # A named client keeps its session, so the broker holds QoS 1/2 messages meanwhile.
             clean_session=self._client_id is None,
@@ -213,13 +228,24 @@ class MqttConnector:
         assert inbox is not None
         messages = client.messages
         ingest = self.ingest
+        keeping, connection = self._keeping, self._connection
+        taken: list[tuple[int, int]] = []  # (mid, qos) to acknowledge once kept
         while True:
             message = await next_message(messages)  # MqttError when the connection drops
             self._last_contact = self._now()
-            await ingest(message.topic, message.payload)
-            while not inbox.empty():  # what else is ready, without a task per message
-                message = inbox.get_nowait()
+            while True:
                 await ingest(message.topic, message.payload)
+                if message.qos and message.connection == connection:
+                    taken.append((message.mid, message.qos))
+                if inbox.empty():
+                    break
+                message = inbox.get_nowait()  # what else is ready, without a task per message
+            if keeping is not None and taken:
+                # Acknowledged only once kept: a process killed before then gets them again
+                # from the broker (a named client's session), and the bus stores them once.
+                await keeping.flush()
+                acknowledge(client, taken)
+                taken.clear()
 
     async def ingest(self, topic: str, payload: bytes) -> None:
         """Map one received message onto the bus: what run() does with each message."""

@@ -68,7 +68,7 @@ async def test_a_message_reaches_the_inbox_as_received() -> None:
     inbox: asyncio.Queue[Received] = asyncio.Queue()
     message = MQTTMessage(mid=7, topic=b"site/b15/meter")
     message.payload, message.qos, message.retain = b'{"p": 1}', 1, True
-    assert _deliver(inbox, message) == Received("site/b15/meter", b'{"p": 1}', 1, True)
+    assert _deliver(inbox, message) == Received("site/b15/meter", b'{"p": 1}', 1, True, 7)
     assert inbox.empty()
 
 
