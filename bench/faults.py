@@ -4,6 +4,8 @@
 
     .venv/bin/python bench/faults.py postgres [--outage 60] [--rate 2000]
 
+    .venv/bin/python bench/faults.py gateway [-n 100000]
+
 mqtt      numbered QoS 1 observations flow from named devices through a mosquitto of its
           own into the embedded platform while the broker is restarted three times and
           killed once (SIGKILL); then every number must be stored, none twice. The short
@@ -13,6 +15,11 @@ postgres  numbered observations flow at a steady rate into a history role on a P
           every number must be stored, none twice, the spool replayed, and the live
           latency back to what it was. The short form (a 1.5 s outage) is
           tests/integration/test_fault_postgres.py.
+gateway   numbered QoS 1 observations flow from named devices through a mosquitto of its
+          own into a gateway process and on through NATS to a history process on
+          PostgreSQL; the gateway is killed (SIGKILL) halfway and started again; then
+          every number must be stored, none twice. The short form (2,000 observations) is
+          tests/integration/test_fault_gateway.py.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from statistics import median
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tests.integration.test_fault_gateway import gateway_drill  # noqa: E402
 from tests.integration.test_fault_mqtt_broker import broker_drill  # noqa: E402
 from tests.integration.test_fault_postgres import run_outage  # noqa: E402
 
@@ -41,6 +49,20 @@ async def mqtt(count: int) -> None:
         f"once: {len(set(numbers)):,} stored, {missing} missing, {twice} stored twice; "
         f"{drill.delivered - count} delivered twice by the broker (kept once); "
         f"published in {drill.published_s:.1f} s, all stored after {drill.stored_s:.1f} s"
+    )
+
+
+async def gateway(count: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        drill = await gateway_drill(Path(folder), count, timeout_s=600)
+    numbers = drill.numbers
+    missing = len(set(range(count)) - set(numbers))
+    twice = len(numbers) - len(set(numbers))
+    print(
+        f"gateway: {count:,} numbered QoS 1 observations, the gateway killed halfway and "
+        f"started again: {len(set(numbers)):,} stored, {missing} missing, {twice} stored "
+        f"twice; published in {drill.published_s:.1f} s, all stored after "
+        f"{drill.stored_s:.1f} s"
     )
 
 
@@ -62,13 +84,17 @@ async def postgres(rate: float, outage_s: float) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("fault", choices=["mqtt", "postgres"])
-    parser.add_argument("-n", "--count", type=int, default=100_000, help="mqtt: observations")
+    parser.add_argument("fault", choices=["mqtt", "postgres", "gateway"])
+    parser.add_argument(
+        "-n", "--count", type=int, default=100_000, help="mqtt, gateway: observations"
+    )
     parser.add_argument("--outage", type=float, default=60.0, help="postgres: seconds down")
     parser.add_argument("--rate", type=float, default=2000.0, help="postgres: observations/s")
     args = parser.parse_args()
     if args.fault == "mqtt":
         asyncio.run(mqtt(args.count))
+    elif args.fault == "gateway":
+        asyncio.run(gateway(args.count))
     else:
         asyncio.run(postgres(args.rate, args.outage))
 

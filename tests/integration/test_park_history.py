@@ -31,10 +31,10 @@ START = datetime(2026, 7, 1, tzinfo=UTC)
 DEVICES = 10
 
 
-def park_config(folder: Path, tag: str) -> Path:
+def park_config(folder: Path, tag: str, connectors: list[dict[str, object]] | None = None) -> Path:
     site = folder / "site.yaml"
     site.write_text(yaml.safe_dump(numbered_site(DEVICES)))
-    config = {
+    config: dict[str, object] = {
         "site": str(site),
         "data_dir": str(folder / "data"),
         "bus": {
@@ -45,31 +45,54 @@ def park_config(folder: Path, tag: str) -> Path:
         },
         "store": {"type": "postgres", "dsn": DSN, "schema": f"park_{tag}"},
         "apps": {"energy": {"enabled": False}},
+        "connectors": connectors or [],
     }
     path = folder / "park.yaml"
     path.write_text(yaml.safe_dump(config))
     return path
 
 
-@contextlib.asynccontextmanager
-async def history_process(config: Path, data: Path) -> AsyncIterator[asyncio.subprocess.Process]:
+async def start_role(config: Path, role: str, data: Path) -> asyncio.subprocess.Process:
+    """`penworks run --role <role>` in a process of its own, once it says it is up."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "penworks", "run", "--config", str(config),
-        "--role", "history", "--data-dir", str(data),
+        "--role", role, "--data-dir", str(data),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )  # fmt: skip
     assert process.stdout is not None
+    async with asyncio.timeout(60):
+        while b"Penworks platform" not in (line := await process.stdout.readline()):
+            if not line:
+                raise RuntimeError(f"the {role} process ended before it was ready")
+    # Its later output is read and let go: a full pipe would stall the process.
+    drain = asyncio.create_task(_discard(process.stdout))
+    _DRAINS.add(drain)
+    drain.add_done_callback(_DRAINS.discard)
+    return process
+
+
+_DRAINS: set[asyncio.Task[None]] = set()
+
+
+async def _discard(output: asyncio.StreamReader) -> None:
+    while await output.read(65536):
+        pass
+
+
+async def end(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.terminate()
+        await process.wait()
+
+
+@contextlib.asynccontextmanager
+async def history_process(config: Path, data: Path) -> AsyncIterator[asyncio.subprocess.Process]:
+    process = await start_role(config, "history", data)
     try:
-        async with asyncio.timeout(60):
-            while b"Penworks platform" not in (line := await process.stdout.readline()):
-                if not line:
-                    raise RuntimeError("the history process ended before it was ready")
         yield process
     finally:
-        if process.returncode is None:
-            process.terminate()
-            await process.wait()
+        await end(process)
 
 
 async def stored(schema: str) -> list[int]:
