@@ -41,12 +41,9 @@ from tests.integration.test_fault_postgres import run_outage  # noqa: E402
 async def mqtt(count: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         drill = await broker_drill(Path(folder), count, timeout_s=600)
-    numbers = drill.numbers
-    missing = len(set(range(count)) - set(numbers))
-    twice = len(numbers) - len(set(numbers))
     print(
         f"mqtt: {count:,} numbered QoS 1 observations, broker restarted 3 times and killed "
-        f"once: {len(set(numbers)):,} stored, {missing} missing, {twice} stored twice; "
+        f"once: {tally(drill.numbers, count)}; "
         f"{drill.delivered - count} delivered twice by the broker (kept once); "
         f"published in {drill.published_s:.1f} s, all stored after {drill.stored_s:.1f} s"
     )
@@ -55,15 +52,18 @@ async def mqtt(count: int) -> None:
 async def gateway(count: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         drill = await gateway_drill(Path(folder), count, timeout_s=600)
-    numbers = drill.numbers
-    missing = len(set(range(count)) - set(numbers))
-    twice = len(numbers) - len(set(numbers))
     print(
         f"gateway: {count:,} numbered QoS 1 observations, the gateway killed halfway and "
-        f"started again: {len(set(numbers)):,} stored, {missing} missing, {twice} stored "
-        f"twice; published in {drill.published_s:.1f} s, all stored after "
-        f"{drill.stored_s:.1f} s"
+        f"started again: {tally(drill.numbers, count)}; published in "
+        f"{drill.published_s:.1f} s, all stored after {drill.stored_s:.1f} s"
     )
+
+
+def tally(numbers: list[int], count: int) -> str:
+    """What became of 0..count-1: stored, missing, stored twice."""
+    kept = set(numbers)
+    missing = len(set(range(count)) - kept)
+    return f"{len(kept):,} stored, {missing} missing, {len(numbers) - len(kept)} stored twice"
 
 
 async def postgres(rate: float, outage_s: float) -> None:

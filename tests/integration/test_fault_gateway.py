@@ -20,14 +20,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiomqtt
-import asyncpg
 import pytest
 
 from penworks.bus import NatsBus, NatsSettings
 from tests.conftest import require_service
 from tests.integration.own_servers import OwnMosquitto
 from tests.integration.test_fault_mqtt_broker import DEVICES, NumberedPublisher
-from tests.integration.test_park_history import DSN, end, park_config, start_role, stored
+from tests.integration.test_park_history import (
+    drop_park,
+    end,
+    park_config,
+    start_role,
+    stored,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -96,13 +101,8 @@ async def gateway_drill(folder: Path, count: int, timeout_s: float = 60) -> Gate
         broker.stop()
         bus = NatsBus(settings)
         await bus.connect()
-        for stream in bus.stream_names:
-            with contextlib.suppress(Exception):
-                await bus.jsm().delete_stream(stream)
+        await drop_park(bus, tag)
         await bus.close()
-        connection = await asyncpg.connect(DSN)
-        await connection.execute(f'DROP SCHEMA IF EXISTS "park_{tag}" CASCADE')
-        await connection.close()
 
 
 async def test_a_killed_gateway_started_again_loses_no_number_and_stores_none_twice(

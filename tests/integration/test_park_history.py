@@ -131,10 +131,15 @@ async def test_a_killed_history_process_leaves_its_share_to_the_other(tmp_path: 
             assert second.returncode is None  # the survivor kept going
         assert sorted(numbers) == list(range(count))  # none lost, none twice
     finally:
-        for stream in bus.stream_names:
-            with contextlib.suppress(Exception):
-                await bus.jsm().delete_stream(stream)
+        await drop_park(bus, tag)
         await bus.close()
-        connection = await asyncpg.connect(DSN)
-        await connection.execute(f'DROP SCHEMA IF EXISTS "park_{tag}" CASCADE')
-        await connection.close()
+
+
+async def drop_park(bus: NatsBus, tag: str) -> None:
+    """The streams (through a connected bus) and the schema of the park named `tag`."""
+    for stream in bus.stream_names:
+        with contextlib.suppress(Exception):
+            await bus.jsm().delete_stream(stream)
+    connection = await asyncpg.connect(DSN)
+    await connection.execute(f'DROP SCHEMA IF EXISTS "park_{tag}" CASCADE')
+    await connection.close()
