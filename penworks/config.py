@@ -5,6 +5,7 @@ Every model forbids unknown keys; relative paths are relative to the config file
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -218,6 +219,12 @@ class MqttConnectorConfig(Strict):
         description="MQTT shared subscription group ($share/<group>/...): the gateway "
         "processes running this connector take the broker's messages in turn",
     )
+    username: str | None = Field(None, min_length=1, description="Broker account")
+    password_env: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="Environment variable holding the account's password",
+    )
 
     @model_validator(mode="after")
     def _one_session_each(self) -> MqttConnectorConfig:
@@ -226,7 +233,20 @@ class MqttConnectorConfig(Strict):
                 f"share_group {self.share_group!r} with client_id {self.client_id!r}: every "
                 "gateway of a group needs a session of its own, so leave client_id unset"
             )
+        if self.password_env is not None and self.username is None:
+            raise ValueError(f"password_env {self.password_env!r} needs a username")
         return self
+
+    def password(self, env: Mapping[str, str]) -> str | None:
+        """The account's password from `env` (ConfigError when the variable is unset)."""
+        if self.password_env is None:
+            return None
+        value = env.get(self.password_env)
+        if not value:
+            raise ConfigError(
+                f"mqtt connector {self.name}: environment variable {self.password_env} is unset"
+            )
+        return value
 
     def reaches(self, binding: object) -> bool:
         """Every MQTT binding: topics are the broker's, not a device list's."""

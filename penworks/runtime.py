@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 from collections.abc import Callable, Collection, Generator, Sequence
 from dataclasses import asdict
 from typing import Any, Final, Protocol, TypeVar
@@ -97,6 +98,8 @@ def _mqtt(config: MqttConnectorConfig, model: SiteModel, bus: Bus, clock: Clock)
         qos=config.qos,
         name=config.name,
         share_group=config.share_group,
+        username=config.username,
+        password=config.password(os.environ),
     )
 
 

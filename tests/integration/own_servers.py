@@ -35,9 +35,11 @@ def wait_for_port(port: int, timeout_s: float = 10.0) -> None:
 class OwnMosquitto:
     """A mosquitto of its own with unbounded queues. `durable` (the default) saves its state
     on every change, so a SIGKILL loses nothing it acknowledged; without, it keeps its state
-    in memory only (for benchmarks)."""
+    in memory only (for benchmarks). With `accounts` (user: password) only they may connect."""
 
-    def __init__(self, folder: Path, *, durable: bool = True) -> None:
+    def __init__(
+        self, folder: Path, *, durable: bool = True, accounts: dict[str, str] | None = None
+    ) -> None:
         self.folder = folder
         self.port = free_port()
         self.url = f"mqtt://127.0.0.1:{self.port}"
@@ -52,6 +54,17 @@ class OwnMosquitto:
             "max_queued_messages 0\n"
             "max_inflight_messages 100\n"
         )
+        if accounts is not None:  # only these may connect
+            passwords = folder / "passwd"
+            passwords.touch()
+            for user, password in accounts.items():
+                subprocess.run(
+                    ["mosquitto_passwd", "-b", str(passwords), user, password], check=True
+                )
+            config_text = self._config.read_text().replace("allow_anonymous true\n", "")
+            self._config.write_text(
+                config_text + f"allow_anonymous false\npassword_file {passwords}\n"
+            )
         if durable:
             with self._config.open("a") as config:
                 config.write(

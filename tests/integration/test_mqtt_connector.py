@@ -8,6 +8,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import aiomqtt
@@ -29,6 +30,7 @@ from penworks.core import (
     RealClock,
 )
 from tests.conftest import require_service
+from tests.integration.own_servers import OwnMosquitto
 from tests.unit.connectors.mqtt_support import binding, point, take
 from tests.unit.pipeline.support import eventually
 
@@ -338,3 +340,28 @@ async def test_a_message_is_acknowledged_only_once_the_bus_has_kept_it(prefix: s
         host, port = broker_address(url)
         async with aiomqtt.Client(host, port, identifier=client_id, clean_session=True):
             pass  # leaves no session behind on the shared broker
+
+
+async def test_a_broker_account_lets_the_connector_in_and_a_wrong_password_does_not(
+    tmp_path: Path, prefix: str
+) -> None:
+    broker = OwnMosquitto(tmp_path, durable=False, accounts={"gateway": "s3cret"})
+    broker.start()
+    try:
+        bus = MemoryBus()
+        good = _connector(broker.url, prefix, bus, username="gateway", password="s3cret")
+        async with running(good):
+            assert good.health()[0].state is DeviceState.ONLINE
+        bad = _connector(broker.url, prefix, bus, username="gateway", password="wrong")
+        task = asyncio.create_task(bad.run())
+        try:
+            await eventually(lambda: bad.stats()["errors"] > 0)
+            health = bad.health()[0]
+            assert health.state is DeviceState.OFFLINE
+            assert "refused this connector's account" in health.detail
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    finally:
+        broker.stop()

@@ -50,6 +50,8 @@ log = logging.getLogger(__name__)
 _UNBOUND = Refused(Refusal.UNBOUND_TOPIC, "no point is bound to this topic")
 _SUBSCRIBE_CHUNK = 100  # filters per SUBSCRIBE packet
 _SHARE_GROUP = re.compile(r"[A-Za-z0-9_-]+")  # no level separator, wildcard or $
+# CONNACK refusals for the account: MQTT 3.1.1 (bad name or password, not authorised) and 5
+_CREDENTIALS_REFUSED = frozenset({4, 5, 134, 135})
 
 
 class MqttConnector:
@@ -86,6 +88,8 @@ class MqttConnector:
         reconnect_max_s: float = 30.0,
         keepalive_s: int = 30,
         share_group: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
     ) -> None:
         if qos not in (0, 1, 2):
             raise ConfigError(f"MQTT qos must be 0, 1 or 2, got {qos}")
@@ -106,6 +110,8 @@ class MqttConnector:
         self._watch = tuple(watch)
         self._filters = subscriptions(self._routes, self._watch)
         self._share_group = share_group
+        self._username = username
+        self._password = password
         # A bus that keeps messages after publish returns: QoS 1 and 2 messages are
         # acknowledged to the broker only once it has them (see _receive).
         self._keeping = bus if isinstance(bus, KeepingBus) else None
@@ -190,6 +196,8 @@ class MqttConnector:
             # A named client keeps its session, so the broker holds QoS 1/2 messages meanwhile.
             clean_session=self._client_id is None,
             keepalive=self._keepalive_s,
+            username=self._username,
+            password=self._password,
         )
 
     async def _subscribe(self, client: aiomqtt.Client) -> list[str]:
@@ -220,7 +228,12 @@ class MqttConnector:
 
     def _lost(self, exc: aiomqtt.MqttError) -> None:
         self._errors += 1
-        self._set_state(DeviceState.OFFLINE, f"broker {self.url} unreachable: {exc}")
+        code = getattr(getattr(exc, "rc", None), "value", getattr(exc, "rc", None))
+        if code in _CREDENTIALS_REFUSED:
+            detail = f"broker {self.url} refused this connector's account: {exc}"
+        else:
+            detail = f"broker {self.url} unreachable: {exc}"
+        self._set_state(DeviceState.OFFLINE, detail)
         log.warning("%s: %s", self.name, self._detail)
 
     async def _receive(self, client: aiomqtt.Client) -> None:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from penworks.config import DEFAULT_SITE, load_platform_config
+from penworks.config import DEFAULT_SITE, MqttConnectorConfig, load_platform_config
 from penworks.connectors.opcua import OpcuaConnectorConfig
 from penworks.core import ConfigError
 from penworks.model import SiteModel
@@ -54,6 +54,23 @@ def test_an_mqtt_share_group_is_one_level_and_takes_no_client_id(tmp_path: Path)
     path.write_text("connectors:\n  - type: mqtt\n    share_group: gw\n    client_id: gw-1\n")
     with pytest.raises(ConfigError, match="session of its own"):
         load_platform_config(path)
+
+
+def test_an_mqtt_account_takes_its_password_from_the_environment(tmp_path: Path) -> None:
+    path = tmp_path / "penworks.yaml"
+    path.write_text("connectors:\n  - type: mqtt\n    password_env: MQTT_PW\n")
+    with pytest.raises(ConfigError, match="needs a username"):
+        load_platform_config(path)
+    path.write_text(
+        "connectors:\n  - type: mqtt\n    username: gateway\n    password_env: MQTT_PW\n"
+    )
+    mqtt = load_platform_config(path).connectors[0]
+    assert isinstance(mqtt, MqttConnectorConfig)
+    assert mqtt.password({"MQTT_PW": "s3cret"}) == "s3cret"
+    with pytest.raises(ConfigError, match="MQTT_PW is unset"):
+        mqtt.password({})
+    path.write_text("connectors:\n  - type: mqtt\n    username: gateway\n")
+    assert load_platform_config(path).connectors[0].password({}) is None  # type: ignore[union-attr]
 
 
 def test_every_protocol_has_a_connector_config(tmp_path: Path) -> None:
