@@ -352,6 +352,12 @@ async def test_a_broker_account_lets_the_connector_in_and_a_wrong_password_does_
         good = _connector(broker.url, prefix, bus, username="gateway", password="s3cret")
         async with running(good):
             assert good.health()[0].state is DeviceState.ONLINE
+            # Scanning logs in with the same account (retained: there before the scan starts).
+            host, port = broker_address(broker.url)
+            async with aiomqtt.Client(host, port, username="gateway", password="s3cret") as dev:
+                await dev.publish(f"{prefix}/meter", json.dumps({"p": 1}), qos=1, retain=True)
+            found = await good.scan(0.5)
+            assert [p.address for p in found] == [f"{prefix}/meter $.p"]
         bad = _connector(broker.url, prefix, bus, username="gateway", password="wrong")
         task = asyncio.create_task(bad.run())
         try:

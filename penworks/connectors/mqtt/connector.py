@@ -342,7 +342,16 @@ class MqttConnector:
 
     async def scan(self, seconds: float) -> list[DiscoveredPoint]:
         """Listen `seconds` (wall clock) on the watch filters, or '#', and list the JSON leaves."""
-        return await scan_broker(self.name, self._host, self._port, self._watch or ("#",), seconds)
+        filters = self._watch or ("#",)
+        return await scan_broker(
+            self.name,
+            self._host,
+            self._port,
+            filters,
+            seconds,
+            username=self._username,
+            password=self._password,
+        )
 
     def health(self) -> list[DeviceHealth]:
         return [

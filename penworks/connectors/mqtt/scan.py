@@ -18,12 +18,19 @@ MAX_FOUND = 10_000  # distinct addresses kept; later new ones are not added
 
 
 async def scan_broker(
-    connector: str, host: str, port: int, filters: Sequence[str], seconds: float
+    connector: str,
+    host: str,
+    port: int,
+    filters: Sequence[str],
+    seconds: float,
+    *,
+    username: str | None = None,
+    password: str | None = None,
 ) -> list[DiscoveredPoint]:
     """Listen on `filters` for `seconds` and return one entry per leaf address, latest sample."""
     found: dict[str, DiscoveredPoint] = {}
     identifier = f"penworks-{connector}-scan-{secrets.token_hex(4)}"
-    client = aiomqtt.Client(host, port, identifier=identifier)
+    client = aiomqtt.Client(host, port, identifier=identifier, username=username, password=password)
     try:
         await connect(client)
         try:
