@@ -228,8 +228,8 @@ class MqttConnector:
 
     def _lost(self, exc: aiomqtt.MqttError) -> None:
         self._errors += 1
-        code = getattr(getattr(exc, "rc", None), "value", getattr(exc, "rc", None))
-        if code in _CREDENTIALS_REFUSED:
+        rc = getattr(exc, "rc", None)  # MqttCodeError: an int (3.1.1) or a ReasonCode (5)
+        if getattr(rc, "value", rc) in _CREDENTIALS_REFUSED:
             detail = f"broker {self.url} refused this connector's account: {exc}"
         else:
             detail = f"broker {self.url} unreachable: {exc}"
